@@ -1,0 +1,224 @@
+#!/usr/bin/env bash
+# Builds the offline toolchain from Go modules and installs it outside the checkout.
+#
+#   tools.sh build [component...]   build what is missing or stale (default: all)
+#   tools.sh env                    print the environment for `eval "$(toolchain/tools.sh env)"`
+#   tools.sh prefix                 print the install prefix
+#   tools.sh list                   list the components
+#
+# The prefix is $INTERHUB_TOOLS_DIR/<hash of versions.env> (default INTERHUB_TOOLS_DIR:
+# ${XDG_CACHE_HOME:-~/.cache}/inter-hub/tools), so a fresh clone reuses what an earlier one built.
+# Each component records a hash of its inputs; a component whose inputs are unchanged is skipped.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+
+tools_dir=${INTERHUB_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/inter-hub/tools}
+key=$(sha256sum "$here/versions.env" | cut -c1-12)
+prefix="$tools_dir/$key"
+bin="$prefix/bin"
+plugins="$prefix/plugins"
+stamps="$prefix/stamps"
+logs="$prefix/logs"
+export PULUMI_HOME="$prefix/pulumi-home"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export PATH="$bin:$PATH"
+
+components=(pulumi language-go kubernetes-plugin providers kube kwok sops crane)
+
+say() { printf '%s\n' "$*" >&2; }
+
+# inputs_hash NAME PATH... hashes versions.env and the given files and directories.
+inputs_hash() {
+	local name=$1
+	shift
+	{
+		echo "$name"
+		cat "$here/versions.env"
+		for p in "$@"; do
+			find "$p" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.yaml' \) \
+				! -name '*-embed.json' -print0 | sort -z | xargs -0 -r sha256sum
+		done
+	} | sha256sum | cut -c1-16
+}
+
+# run_step NAME LOG CMD... runs one build command, appending its output to LOG.
+run_step() {
+	local name=$1 log=$2
+	shift 2
+	echo "+ $*" >>"$log"
+	if ! "$@" >>"$log" 2>&1; then
+		say "!! $name failed: $*"
+		say "-- last lines of $log:"
+		tail -n 40 "$log" >&2
+		exit 1
+	fi
+}
+
+# check_pin FILE MODULE VERSION fails when a wrapper go.mod disagrees with versions.env.
+check_pin() {
+	if ! grep -qE "^[[:space:]]*(require[[:space:]]+)?$2 $3( |$)" "$1"; then
+		say "!! $1 does not require $2 $3 as toolchain/versions.env pins it"
+		exit 1
+	fi
+}
+
+# component NAME HASH_INPUTS... then the build function build_NAME runs when stale.
+component() {
+	local name=$1
+	shift
+	local want have="" log="$logs/$name.log" start
+	want=$(inputs_hash "$name" "$@")
+	[ -f "$stamps/$name" ] && have=$(cat "$stamps/$name")
+	if [ "$want" = "$have" ]; then
+		say "== $name: up to date"
+		return
+	fi
+	say "==> $name: building (log: $log)"
+	start=$(date +%s)
+	: >"$log"
+	"build_${name//-/_}" "$log"
+	echo "$want" >"$stamps/$name"
+	say "<== $name: done in $(($(date +%s) - start)) s"
+}
+
+gobuild() { go build -trimpath -ldflags "-s -w $1" -o "$2" "${@:3}"; }
+
+build_pulumi() {
+	check_pin "$here/cli/go.mod" github.com/pulumi/pulumi/pkg/v3 "$PULUMI_VERSION"
+	(cd "$here/cli" && run_step pulumi "$1" gobuild \
+		"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+		"$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+}
+
+build_language_go() {
+	check_pin "$here/cli/go.mod" github.com/pulumi/pulumi/sdk/v3 "$PULUMI_VERSION"
+	(cd "$here/cli" && run_step language-go "$1" gobuild \
+		"-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" \
+		"$bin/pulumi-language-go" ./langhost)
+}
+
+# install_plugin NAME VERSION BINARY registers a resource plugin in PULUMI_HOME.
+install_plugin() {
+	run_step "plugin $1" "$logs/plugins.log" \
+		"$bin/pulumi" plugin install resource "$1" "$2" --file "$3" --reinstall
+}
+
+build_kubernetes_plugin() {
+	check_pin "$here/kubernetes/go.mod" github.com/pulumi/pulumi-kubernetes/provider/v4 "$KUBERNETES_PROVIDER_MODULE_VERSION"
+	need_pulumi
+	(cd "$here/kubernetes" &&
+		run_step kubernetes-plugin "$1" env VERSION="$KUBERNETES_PLUGIN_VERSION" go run ./gen &&
+		run_step kubernetes-plugin "$1" gobuild \
+			"-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$KUBERNETES_PLUGIN_VERSION" \
+			"$plugins/pulumi-resource-kubernetes" .)
+	install_plugin kubernetes "$KUBERNETES_PLUGIN_VERSION" "$plugins/pulumi-resource-kubernetes"
+}
+
+build_providers() {
+	check_pin "$here/providers/go.mod" github.com/pulumi/pulumi-go-provider "$PULUMI_GO_PROVIDER_VERSION"
+	need_pulumi
+	local p v
+	for p in random command postgresql; do
+		case $p in
+		random) v=$RANDOM_PLUGIN_VERSION ;;
+		command) v=$COMMAND_PLUGIN_VERSION ;;
+		postgresql) v=$POSTGRESQL_PLUGIN_VERSION ;;
+		esac
+		(cd "$here/providers" && run_step providers "$1" gobuild \
+			"-X main.version=$v" "$plugins/pulumi-resource-$p" "./cmd/pulumi-resource-$p")
+		install_plugin "$p" "$v" "$plugins/pulumi-resource-$p"
+	done
+}
+
+build_kube() {
+	check_pin "$here/kube/go.mod" k8s.io/kubernetes "$KUBERNETES_VERSION"
+	check_pin "$here/kube/go.mod" go.etcd.io/etcd/server/v3 "$ETCD_VERSION"
+	local minor=${KUBERNETES_VERSION#v*.} major=${KUBERNETES_VERSION#v}
+	minor=${minor%%.*}
+	major=${major%%.*}
+	local stamp="" pkg
+	for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		stamp+=" -X $pkg.gitVersion=$KUBERNETES_VERSION -X $pkg.gitMajor=$major -X $pkg.gitMinor=$minor"
+		stamp+=" -X $pkg.gitTreeState=clean"
+	done
+	(
+		cd "$here/kube"
+		run_step kube "$1" gobuild "" "$bin/etcd" go.etcd.io/etcd/server/v3
+		for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+			say "    kube: $c"
+			run_step kube "$1" gobuild "$stamp" "$bin/$c" "k8s.io/kubernetes/cmd/$c"
+		done
+	)
+}
+
+build_kwok() {
+	run_step kwok "$1" env GOBIN="$bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
+	# kwok's standalone binary ships no Stages; keep the upstream ones next to it.
+	local dir
+	dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	rm -rf "$prefix/share/kwok"
+	mkdir -p "$prefix/share/kwok"
+	cp -r "$dir/kustomize/stage" "$prefix/share/kwok/"
+	chmod -R u+w "$prefix/share/kwok"
+}
+
+build_sops() {
+	run_step sops "$1" env GOBIN="$bin" go install -trimpath -ldflags "-s -w" "github.com/getsops/sops/v3/cmd/sops@$SOPS_VERSION"
+}
+
+build_crane() {
+	run_step crane "$1" env GOBIN="$bin" go install -trimpath -ldflags "-s -w" "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
+}
+
+need_pulumi() {
+	[ -x "$bin/pulumi" ] || { say "!! the pulumi CLI must be built first (tools.sh build pulumi)"; exit 1; }
+}
+
+build_one() {
+	case $1 in
+	pulumi) component pulumi "$here/cli/go.mod" ;;
+	language-go) component language-go "$here/cli" ;;
+	kubernetes-plugin) component kubernetes-plugin "$here/kubernetes" ;;
+	providers) component providers "$here/providers" ;;
+	kube) component kube "$here/kube" ;;
+	kwok | sops | crane) component "$1" ;;
+	*)
+		say "unknown component '$1' (known: ${components[*]})"
+		exit 2
+		;;
+	esac
+}
+
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+case $cmd in
+build)
+	mkdir -p "$bin" "$plugins" "$stamps" "$logs" "$PULUMI_HOME"
+	start=$(date +%s)
+	say "toolchain prefix: $prefix"
+	if [ $# -eq 0 ]; then set -- "${components[@]}"; fi
+	for c in "$@"; do build_one "$c"; done
+	say "toolchain ready in $(($(date +%s) - start)) s"
+	;;
+env)
+	cat <<EOF
+export INTERHUB_TOOLS_PREFIX="$prefix"
+export PATH="$bin:\$PATH"
+export PULUMI_HOME="$PULUMI_HOME"
+export PULUMI_SKIP_UPDATE_CHECK=true
+export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+export SOPS_DISABLE_VERSION_CHECK=1
+export KWOK_STAGES="$prefix/share/kwok/stage"
+EOF
+	;;
+prefix) echo "$prefix" ;;
+list) printf '%s\n' "${components[@]}" ;;
+*)
+	say "usage: tools.sh build [component...] | env | prefix | list"
+	exit 2
+	;;
+esac
