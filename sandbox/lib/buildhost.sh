@@ -1,0 +1,141 @@
+# shellcheck shell=bash
+# The build host "haskelseed": an sshd on 127.0.0.1:2222 with the fixture host key and one
+# authorized key, a bare origin of a small sample app, its build checkout, and a `nix` stand-in.
+
+seed_dir() { echo "$state/haskelseed"; }
+
+# Commits of the sample app are made with fixed names and dates, so v1 and v2 have the same
+# revision on every machine.
+sample_commit() {
+	local work=$1 src=$2 msg=$3 date=$4
+	find "$work" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
+	cp -r "$src/." "$work/"
+	git -C "$work" add -A
+	GIT_AUTHOR_DATE="$date" GIT_COMMITTER_DATE="$date" git -C "$work" commit -q -m "$msg"
+}
+
+haskelseed_repo() {
+	local seed sample work
+	seed=$(seed_dir)
+	sample=$here/haskelseed/sample
+	install -d -m 0755 "$seed" "$seed/store" "$seed/bin"
+	if [ ! -d "$seed/origin.git" ]; then
+		work=$(mktemp -d)
+		git init -q -b main "$work"
+		git -C "$work" config user.name "Inter-Hub Sandbox"
+		git -C "$work" config user.email "sandbox@inter-hub.invalid"
+		git -C "$work" config commit.gpgsign false
+		sample_commit "$work" "$sample/v1" "Sample app v1" "2026-01-01T00:00:00Z"
+		git -C "$work" tag v1
+		sample_commit "$work" "$sample/v2" "Sample app v2: new stylesheet and greeting" "2026-01-02T00:00:00Z"
+		git -C "$work" tag v2
+		# A revision whose build fails (its flake marks the image broken), off main.
+		git -C "$work" checkout -q -b broken-build
+		sample_commit "$work" "$sample/broken" "Sample app: a build that fails" "2026-01-03T00:00:00Z"
+		git -C "$work" tag broken-build
+		git -C "$work" checkout -q main
+		git clone -q --bare "$work" "$seed/origin.git.tmp"
+		mv "$seed/origin.git.tmp" "$seed/origin.git"
+		rm -rf "$work"
+		say "haskelseed: created $seed/origin.git (tags v1 v2 broken-build)"
+	fi
+	if [ ! -d "$seed/inter-hub/.git" ]; then
+		rm -rf "$seed/inter-hub"
+		git clone -q "$seed/origin.git" "$seed/inter-hub"
+		say "haskelseed: cloned the build checkout $seed/inter-hub"
+	fi
+	# The commands an SSH session finds first on PATH.
+	cat >"$seed/bin/nix.tmp" <<EOF
+#!/bin/sh
+# sandbox: the nix stand-in; written by sandbox.sh.
+HASKELSEED_STORE='$seed/store' exec '$here/haskelseed/nix' "\$@"
+EOF
+	chmod 755 "$seed/bin/nix.tmp"
+	mv "$seed/bin/nix.tmp" "$seed/bin/nix"
+	ln -sfn "$(command -v crane)" "$seed/bin/crane"
+	# The contract names the checkout relative to the SSH user's home.
+	local link=$HOME/sandbox-haskelseed
+	if [ -e "$link" ] && [ ! -L "$link" ]; then
+		die "haskelseed: $link exists and is not a symlink; move it away so the sandbox can point it at $seed"
+	fi
+	[ "$(readlink "$link" 2>/dev/null)" = "$seed" ] || ln -sfn "$seed" "$link"
+}
+
+sshd_config() {
+	local dir=$state/sshd seed
+	seed=$(seed_dir)
+	install -d -m 0700 "$dir"
+	install -m 0600 "$here/fixtures/ssh_host_ed25519_key" "$dir/ssh_host_ed25519_key"
+	install -m 0644 "$here/fixtures/ssh_host_ed25519_key.pub" "$dir/ssh_host_ed25519_key.pub"
+	install -m 0644 "$here/fixtures/haskelseed_ed25519.pub" "$dir/authorized_keys"
+	# A copy of the client key with the mode OpenSSH insists on (git does not keep it).
+	install -m 0600 "$here/fixtures/haskelseed_ed25519" "$dir/client_ed25519"
+	printf '[%s]:%s %s\n' "$HOST" "$SSH_PORT" "$(cut -d' ' -f1,2 "$here/fixtures/ssh_host_ed25519_key.pub")" >"$dir/known_hosts"
+	local user
+	user=$(id -un)
+	cat >"$dir/sshd_config" <<EOF
+# sandbox: written by sandbox.sh on every up; edits are lost.
+Port $SSH_PORT
+ListenAddress $HOST
+HostKey $dir/ssh_host_ed25519_key
+PidFile none
+AuthorizedKeysFile $dir/authorized_keys
+AllowUsers $user
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+# The state dir may sit in a group-writable checkout; the keys themselves are fixtures anyway.
+StrictModes no
+X11Forwarding no
+AllowTcpForwarding no
+PrintMotd no
+Subsystem sftp internal-sftp
+# What a session on haskelseed finds: the nix stand-in and crane first, then the system.
+# SSL_CERT_DIR adds the sandbox CA for Go tools (crane) talking to the registry.
+SetEnv PATH=$seed/bin:/usr/local/bin:/usr/bin:/bin SSL_CERT_DIR=/etc/ssl/certs:$state/registry/trust
+LogLevel INFO
+EOF
+	install -d -m 0755 "$state/registry/trust"
+	cp "$pki/ca.crt" "$state/registry/trust/inter-hub-sandbox-ca.pem"
+}
+
+sshd_healthy() {
+	# The banner is enough: the full login is checked once after start.
+	exec 3<>"/dev/tcp/$HOST/$SSH_PORT" || return 1
+	local banner
+	read -r -t 2 banner <&3 || true
+	exec 3>&-
+	[[ $banner == SSH-2.0-* ]]
+}
+
+ssh_probe() {
+	ssh -F none -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=3 \
+		-o UserKnownHostsFile="$state/sshd/known_hosts" -o StrictHostKeyChecking=yes \
+		-i "$state/sshd/client_ed25519" -p "$SSH_PORT" "$(id -un)@$HOST" "$@"
+}
+
+buildhost_up() {
+	local t0 pid
+	t0=$(now_ms)
+	haskelseed_repo
+	sshd_config
+	if pid=$(running sshd); then
+		say "sshd: already running (pid $pid)"
+	else
+		require_port_free sshd "$SSH_PORT"
+		# Privilege separation needs this directory; Debian creates it only when its own sshd runs.
+		install -d -m 0755 /run/sshd
+		/usr/sbin/sshd -t -f "$state/sshd/sshd_config" || die "sshd rejects $state/sshd/sshd_config"
+		spawn sshd /usr/sbin/sshd -D -e -f "$state/sshd/sshd_config"
+		wait_until "sshd on $HOST:$SSH_PORT" 15 sshd sshd_healthy
+	fi
+	local out
+	out=$(ssh_probe 'command -v nix crane skopeo git gzip timeout sha256sum | wc -l' 2>&1) ||
+		fail_with_log sshd "ssh login to $HOST:$SSH_PORT with the fixture key failed: $out"
+	[ "$out" = 7 ] || die "haskelseed: an SSH session does not find nix, crane, skopeo, git, gzip, timeout and sha256sum on PATH"
+	say "build host: ready ($(since "$t0"))"
+}
+
+buildhost_down() { stop sshd TERM 10; }

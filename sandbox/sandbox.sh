@@ -1,0 +1,305 @@
+#!/usr/bin/env bash
+# The local stand-in environment: a real Kubernetes control plane (kwok plays the node), PostgreSQL
+# behind pgpool, an sshd standing in for the build host, and a TLS registry, all on 127.0.0.1.
+#
+#   sandbox.sh up       start what is not running and wait until everything is ready (idempotent)
+#   sandbox.sh down     stop every sandbox process by its recorded PID and check the ports are free
+#   sandbox.sh status   show each process, its port and its health
+#
+# State lives in <repo>/.sandbox (override: INTERHUB_SANDBOX_DIR); `up` writes .sandbox/env.json.
+# Kubernetes binaries, kwok and crane come from the toolchain (`eval "$(toolchain/tools.sh env)"`).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/.." && pwd)
+state=${INTERHUB_SANDBOX_DIR:-$repo/.sandbox}
+mkdir -p "$state"
+state=$(cd "$state" && pwd -P)
+pki=$state/pki
+
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
+# shellcheck source=lib/pki.sh
+source "$here/lib/pki.sh"
+# shellcheck source=lib/kube.sh
+source "$here/lib/kube.sh"
+# shellcheck source=lib/postgres.sh
+source "$here/lib/postgres.sh"
+# shellcheck source=lib/buildhost.sh
+source "$here/lib/buildhost.sh"
+# shellcheck source=lib/registry.sh
+source "$here/lib/registry.sh"
+
+# Processes in start order; `down` stops them in reverse.
+readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd registry)
+
+# Debian packages and a file each provides.
+readonly debian_packages=(
+	"postgresql-15:$PG_BIN/postgres" pgpool2:/usr/sbin/pgpool pgpool2:/usr/sbin/pg_enc
+	openssh-server:/usr/sbin/sshd openssh-client:/usr/bin/ssh docker-registry:/usr/bin/docker-registry
+	skopeo:/usr/bin/skopeo apache2-utils:/usr/bin/htpasswd openssl:/usr/bin/openssl git:/usr/bin/git
+	curl:/usr/bin/curl jq:/usr/bin/jq iproute2:/usr/bin/ss util-linux:/usr/bin/setpriv
+	procps:/usr/bin/ps gzip:/usr/bin/gzip
+)
+
+ensure_packages() {
+	local entry missing=()
+	for entry in "${debian_packages[@]}"; do
+		[ -x "${entry#*:}" ] || missing+=("${entry%%:*}")
+	done
+	[ ${#missing[@]} -eq 0 ] && return
+	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+	if [ "$(id -u)" -ne 0 ]; then
+		die "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
+	fi
+	say "installing missing Debian packages: ${missing[*]}"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >"$state/logs/apt.log" 2>&1; then
+		apt-get update -q >>"$state/logs/apt.log" 2>&1 || true
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$state/logs/apt.log" 2>&1 ||
+			fail_with_log apt "apt-get install ${missing[*]} failed"
+	fi
+	# Debian starts services on install where it can; the sandbox runs its own instances.
+	for entry in "${debian_packages[@]}"; do
+		[ -x "${entry#*:}" ] || die "package ${entry%%:*} is installed but ${entry#*:} is still missing"
+	done
+}
+
+load_tools_env() {
+	if ! command -v kube-apiserver >/dev/null || [ -z "${KWOK_STAGES:-}" ]; then
+		eval "$("$repo/toolchain/tools.sh" env)"
+	fi
+}
+
+# ensure_tools finds the toolchain's binaries, loading its environment when the caller has not.
+ensure_tools() {
+	local t missing=()
+	load_tools_env
+	for t in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok crane; do
+		command -v "$t" >/dev/null || missing+=("$t")
+	done
+	[ ${#missing[@]} -eq 0 ] ||
+		die "not found on PATH: ${missing[*]}; build them with: toolchain/tools.sh build kube kwok crane (or make sandbox-up)"
+	[ -d "${KWOK_STAGES:-}" ] || die "KWOK_STAGES (${KWOK_STAGES:-unset}) is not a directory; rebuild with toolchain/tools.sh build kwok"
+}
+
+write_env_json() {
+	local seed tmp
+	seed=$(seed_dir)
+	tmp=$(mktemp "$state/env.json.XXXXXX")
+	jq -n \
+		--arg stateDir "$state" --arg repo "$repo" --arg host "$HOST" \
+		--arg kubeconfig "$state/kubeconfig" --arg context "$KUBE_CONTEXT" \
+		--arg server "https://$HOST:$APISERVER_PORT" --arg caFile "$pki/ca.crt" \
+		--arg etcd "http://$HOST:$ETCD_PORT" --arg node "$NODE_NAME" --arg ingressIP "$INGRESS_IP" \
+		--argjson apiPort "$APISERVER_PORT" --argjson etcdPort "$ETCD_PORT" \
+		--argjson pgPort "$PG_PORT" --argjson pgpoolPort "$PGPOOL_PORT" --argjson pcpPort "$PCP_PORT" \
+		--arg pgAdmin "$PG_ADMIN_USER" --arg pgAdminPassword "$PG_ADMIN_PASSWORD" \
+		--arg pcpUser "$PCP_USER" --arg pcpPassword "$PCP_PASSWORD" \
+		--arg pgpoolConf "$pgpool_dir/pgpool.conf" --arg poolPasswd "$pgpool_dir/pool_passwd" \
+		--arg pgpoolKey "$pgpool_dir/pgpoolkey" --arg pcpPass "$pgpool_dir/pcppass" \
+		--arg pgEnc "$(command -v pg_enc)" --arg pcpReload "$(command -v pcp_reload_config)" \
+		--arg psql "$PG_BIN/psql" \
+		--argjson sshPort "$SSH_PORT" --arg sshUser "$(id -un)" \
+		--arg hostKey "$here/fixtures/ssh_host_ed25519_key.pub" --arg knownHosts "$state/sshd/known_hosts" \
+		--arg clientKey "$state/sshd/client_ed25519" --arg clientKeyFixture "$here/fixtures/haskelseed_ed25519" \
+		--arg checkout "sandbox-haskelseed/inter-hub" --arg seed "$seed" \
+		--argjson registryPort "$REGISTRY_PORT" --arg registryUser "$REGISTRY_USER" \
+		--arg registryPassword "$REGISTRY_PASSWORD" --arg registryCA "$state/registry/ca.crt" \
+		'{
+		stateDir: $stateDir, repo: $repo,
+		kubernetes: {
+			server: $server, host: $host, port: $apiPort, kubeconfig: $kubeconfig, context: $context,
+			caFile: $caFile, etcd: $etcd, etcdPort: $etcdPort, node: $node,
+			ingressClass: "traefik", storageClass: "local-path", ingressIP: $ingressIP
+		},
+		postgres: {
+			host: $host, port: $pgPort, pgpoolHost: $host, pgpoolPort: $pgpoolPort,
+			pcpHost: $host, pcpPort: $pcpPort, pcpUser: $pcpUser, pcpPassword: $pcpPassword, pcpPassFile: $pcpPass,
+			adminUser: $pgAdmin, adminPassword: $pgAdminPassword, database: "postgres", sslmode: "disable",
+			pgpoolConf: $pgpoolConf, poolPasswd: $poolPasswd, pgpoolKey: $pgpoolKey,
+			pgEnc: $pgEnc, pcpReloadConfig: $pcpReload, psql: $psql
+		},
+		buildHost: {
+			host: $host, port: $sshPort, user: $sshUser, hostKey: $hostKey, knownHosts: $knownHosts,
+			privateKey: $clientKey, privateKeyFixture: $clientKeyFixture, checkout: $checkout,
+			dir: $seed, origin: ($seed + "/origin.git"), checkoutDir: ($seed + "/inter-hub"),
+			store: ($seed + "/store"), tags: ["v1", "v2"], brokenTag: "broken-build"
+		},
+		registry: {
+			host: ($host + ":" + ($registryPort|tostring)), url: ("https://" + $host + ":" + ($registryPort|tostring)),
+			port: $registryPort, repository: ($host + ":" + ($registryPort|tostring) + "/inter-hub"),
+			user: $registryUser, password: $registryPassword, caFile: $registryCA
+		}
+	}' >"$tmp"
+	chmod 600 "$tmp"
+	mv "$tmp" "$state/env.json"
+}
+
+cmd_up() {
+	local t0 job rc=0
+	t0=$(now_ms)
+	mkdir -p "$state/run" "$state/logs"
+	ensure_packages
+	ensure_tools
+	pki_ensure
+	pg_paths
+	say "starting in $state"
+	# The parts start side by side (the apiserver's start dominates); each job fails on its own
+	# first error, and up waits for all of them before it reports.
+	local jobs=()
+	kube_up &
+	jobs+=($!)
+	postgres_up &
+	jobs+=($!)
+	buildhost_up &
+	jobs+=($!)
+	registry_up &
+	jobs+=($!)
+	for job in "${jobs[@]}"; do
+		wait "$job" || rc=1
+	done
+	[ "$rc" -eq 0 ] || die "up failed (see the messages above; logs in $state/logs); 'sandbox.sh down' stops what did start"
+	write_env_json
+	say "ready in $(since "$t0")"
+	summary
+}
+
+summary() {
+	cat <<EOF
+
+Sandbox is up. Everything listens on $HOST.
+  state dir     $state   (env.json: $state/env.json)
+  kubernetes    https://$HOST:$APISERVER_PORT   kubeconfig $state/kubeconfig  context $KUBE_CONTEXT
+                node $NODE_NAME, IngressClass traefik, default StorageClass local-path
+  etcd          http://$HOST:$ETCD_PORT
+  pgpool        $HOST:$PGPOOL_PORT  admin $PG_ADMIN_USER / $PG_ADMIN_PASSWORD  (sslmode=disable)
+  postgres      $HOST:$PG_PORT (direct)
+  pcp           $HOST:$PCP_PORT  $PCP_USER / $PCP_PASSWORD   (PCPPASSFILE=$pgpool_dir/pcppass)
+  pool_passwd   pg_enc -m -f $pgpool_dir/pgpool.conf -k $pgpool_dir/pgpoolkey -i FILE
+  build host    ssh -p $SSH_PORT -i $state/sshd/client_ed25519 -o UserKnownHostsFile=$state/sshd/known_hosts $(id -un)@$HOST
+                checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build)
+  registry      https://$HOST:$REGISTRY_PORT  $REGISTRY_USER / $REGISTRY_PASSWORD  CA $state/registry/ca.crt
+                repository $HOST:$REGISTRY_PORT/inter-hub
+
+  kubectl --kubeconfig $state/kubeconfig get nodes
+EOF
+}
+
+all_ports() {
+	echo "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $KCM_PORT $SCHEDULER_PORT $PG_PORT $PGPOOL_PORT $PCP_PORT $SSH_PORT $REGISTRY_PORT"
+}
+
+# leftovers prints PIDs of sandbox programs that still name the state dir in their arguments
+# (started by an older up whose pid file was lost). Other programs that merely mention the state
+# dir, such as a `tail -f` of a log, are left alone.
+leftovers() {
+	local p exe
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
+		case ${exe##*/} in
+		etcd | kube-apiserver | kube-controller-manager | kube-scheduler | kwok | postgres | pgpool | sshd | docker-registry) ;;
+		*) continue ;;
+		esac
+		ours "$p" && echo "$p"
+	done
+	return 0
+}
+
+cmd_down() {
+	local t0 c bad=0 p port
+	t0=$(now_ms)
+	mkdir -p "$state/run" "$state/logs"
+	pg_paths >/dev/null 2>&1 || true
+	kube_down
+	postgres_down
+	buildhost_down
+	registry_down
+	for p in $(leftovers); do
+		say "process $p still names $state in its arguments: $(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-120); killing it"
+		kill -KILL "$p" 2>/dev/null || true
+	done
+	for c in "${components[@]}"; do
+		if [ -f "$(pidfile "$c")" ] && running "$c" >/dev/null 2>&1; then
+			say "$c is still running"
+			bad=1
+		fi
+	done
+	for port in $(all_ports); do
+		if port_busy "$port"; then
+			say "port $HOST:$port is still in use: $(port_owner "$port")"
+			bad=1
+		fi
+	done
+	[ "$bad" -eq 0 ] || die "down left processes or ports behind (see above)"
+	say "down in $(since "$t0"): no sandbox process left; ports $(all_ports | tr ' ' ',') are free"
+}
+
+# tree_mem PID prints the summed RSS and PSS (KiB) of PID and its descendants.
+tree_mem() {
+	local p rss=0 pss=0 r s
+	for p in "$1" $(descendants "$1"); do
+		r=$(awk '/^VmRSS:/ {print $2}' "/proc/$p/status" 2>/dev/null || echo 0)
+		s=$(awk '/^Pss:/ {print $2}' "/proc/$p/smaps_rollup" 2>/dev/null || echo 0)
+		rss=$((rss + ${r:-0}))
+		pss=$((pss + ${s:-0}))
+	done
+	echo "$rss $pss"
+}
+
+cmd_status() {
+	local c pid port health ok=0 rss pss tot_rss=0 tot_pss=0 m
+	load_tools_env 2>/dev/null || true
+	pg_paths >/dev/null 2>&1 || true
+	printf '%-24s %-8s %-22s %-8s %s\n' COMPONENT PID LISTEN HEALTH "RSS MiB (with children)"
+	for c in "${components[@]}"; do
+		case $c in
+		etcd) port=$ETCD_PORT ;;
+		kube-apiserver) port=$APISERVER_PORT ;;
+		kube-controller-manager) port=$KCM_PORT ;;
+		kube-scheduler) port=$SCHEDULER_PORT ;;
+		kwok) port="" ;;
+		postgres) port=$PG_PORT ;;
+		pgpool) port="$PGPOOL_PORT,$PCP_PORT" ;;
+		sshd) port=$SSH_PORT ;;
+		registry) port=$REGISTRY_PORT ;;
+		esac
+		health=down rss=""
+		if pid=$(running "$c" 2>/dev/null); then
+			health=unhealthy
+			case $c in
+			etcd) etcd_healthy && health=ok ;;
+			kube-apiserver) apiserver_healthy && health=ok ;;
+			kube-controller-manager) component_healthy "$KCM_PORT" && health=ok ;;
+			kube-scheduler) component_healthy "$SCHEDULER_PORT" && health=ok ;;
+			kwok) [ -f "$state/kubeconfig" ] && node_ready 2>/dev/null && health=ok ;;
+			postgres) "$PG_BIN/pg_isready" -q -h "$HOST" -p "$PG_PORT" && health=ok ;;
+			pgpool) pgpool_admin_ok >/dev/null 2>&1 && health=ok ;;
+			sshd) sshd_healthy && health=ok ;;
+			registry) registry_healthy && health=ok ;;
+			esac
+			read -r rss pss < <(tree_mem "$pid")
+			tot_rss=$((tot_rss + rss))
+			tot_pss=$((tot_pss + pss))
+			rss=$((rss / 1024))
+		else
+			pid=-
+		fi
+		[ "$health" = ok ] || ok=1
+		printf '%-24s %-8s %-22s %-8s %s\n' "$c" "$pid" "${port:+$HOST:$port}" "$health" "$rss"
+	done
+	m=$((tot_rss / 1024))
+	printf 'memory: %d MiB RSS summed over all sandbox processes (%d MiB PSS)\n' "$m" $((tot_pss / 1024))
+	[ -f "$state/env.json" ] && printf 'env: %s\n' "$state/env.json"
+	return "$ok"
+}
+
+case ${1:-} in
+up) cmd_up ;;
+down) cmd_down ;;
+status) cmd_status ;;
+*)
+	echo "usage: sandbox.sh up|down|status" >&2
+	exit 2
+	;;
+esac
