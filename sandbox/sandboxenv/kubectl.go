@@ -1,0 +1,44 @@
+package sandboxenv
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// KubectlPath finds kubectl: on PATH, else in the toolchain prefix named by INTERHUB_TOOLS_PREFIX.
+func KubectlPath() (string, error) {
+	if p, err := exec.LookPath("kubectl"); err == nil {
+		return p, nil
+	}
+	if prefix := os.Getenv("INTERHUB_TOOLS_PREFIX"); prefix != "" {
+		p := filepath.Join(prefix, "bin", "kubectl")
+		if isFile(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("kubectl not found on PATH; run `eval \"$(toolchain/tools.sh env)\"`")
+}
+
+// Kubectl runs kubectl against the sandbox with stdin (may be nil) and returns its stdout. The
+// error carries stderr.
+func (e *Env) Kubectl(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
+	bin, err := KubectlPath()
+	if err != nil {
+		return nil, err
+	}
+	full := append([]string{"--kubeconfig", e.Kubernetes.Kubeconfig, "--context", e.Kubernetes.Context}, args...)
+	cmd := exec.CommandContext(ctx, bin, full...)
+	cmd.Stdin = stdin
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return stdout.Bytes(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}

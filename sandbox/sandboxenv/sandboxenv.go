@@ -1,0 +1,238 @@
+// Package sandboxenv describes the local stand-in environment that `sandbox/sandbox.sh up` starts,
+// as written to its env.json, and gives tests small helpers to reach each part of it.
+package sandboxenv
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const (
+	// DirEnv overrides the state directory (default: <repo>/.sandbox).
+	DirEnv = "INTERHUB_SANDBOX_DIR"
+	// RequireEnv set to 1 turns Require's skip into a failure; `make test` sets it.
+	RequireEnv = "INTERHUB_REQUIRE_SANDBOX"
+	// FileName is the file `sandbox.sh up` writes into the state directory.
+	FileName = "env.json"
+)
+
+// Env is the content of env.json.
+type Env struct {
+	StateDir   string     `json:"stateDir"`
+	Repo       string     `json:"repo"`
+	Kubernetes Kubernetes `json:"kubernetes"`
+	Postgres   Postgres   `json:"postgres"`
+	BuildHost  BuildHost  `json:"buildHost"`
+	Registry   Registry   `json:"registry"`
+}
+
+// Kubernetes is the control plane: kube-apiserver with client-certificate auth, one kwok node.
+type Kubernetes struct {
+	Server       string `json:"server"`
+	Host         string `json:"host"`
+	Port         int    `json:"port"`
+	Kubeconfig   string `json:"kubeconfig"`
+	Context      string `json:"context"`
+	CAFile       string `json:"caFile"`
+	Etcd         string `json:"etcd"`
+	EtcdPort     int    `json:"etcdPort"`
+	Node         string `json:"node"`
+	IngressClass string `json:"ingressClass"`
+	StorageClass string `json:"storageClass"`
+	// IngressIP is the load-balancer address kwok publishes for Ingresses of IngressClass.
+	IngressIP string `json:"ingressIP"`
+}
+
+// Postgres is PostgreSQL 15 behind pgpool2; programs connect through pgpool.
+type Postgres struct {
+	Host          string `json:"host"`
+	Port          int    `json:"port"`
+	PgpoolHost    string `json:"pgpoolHost"`
+	PgpoolPort    int    `json:"pgpoolPort"`
+	PCPHost       string `json:"pcpHost"`
+	PCPPort       int    `json:"pcpPort"`
+	PCPUser       string `json:"pcpUser"`
+	PCPPassword   string `json:"pcpPassword"`
+	PCPPassFile   string `json:"pcpPassFile"`
+	AdminUser     string `json:"adminUser"`
+	AdminPassword string `json:"adminPassword"`
+	Database      string `json:"database"`
+	SSLMode       string `json:"sslmode"`
+	// PgpoolConf, PoolPasswd and PgpoolKey are what `pg_enc -m -f CONF -k KEY -i FILE` needs to
+	// add a role to pool_passwd; a running pgpool sees the change at once.
+	PgpoolConf      string `json:"pgpoolConf"`
+	PoolPasswd      string `json:"poolPasswd"`
+	PgpoolKey       string `json:"pgpoolKey"`
+	PgEnc           string `json:"pgEnc"`
+	PCPReloadConfig string `json:"pcpReloadConfig"`
+	Psql            string `json:"psql"`
+}
+
+// BuildHost is the sshd standing in for haskelseed.
+type BuildHost struct {
+	Host string `json:"host"`
+	Port int    `json:"port"`
+	User string `json:"user"`
+	// HostKey is the public host key file (authorized_keys format) clients must pin.
+	HostKey    string `json:"hostKey"`
+	KnownHosts string `json:"knownHosts"`
+	// PrivateKey is a mode-0600 copy of the fixture client key.
+	PrivateKey        string   `json:"privateKey"`
+	PrivateKeyFixture string   `json:"privateKeyFixture"`
+	Checkout          string   `json:"checkout"`
+	Dir               string   `json:"dir"`
+	Origin            string   `json:"origin"`
+	CheckoutDir       string   `json:"checkoutDir"`
+	Store             string   `json:"store"`
+	Tags              []string `json:"tags"`
+	// BrokenTag names a revision whose `nix build .#docker` fails.
+	BrokenTag string `json:"brokenTag"`
+}
+
+// Registry is Debian's docker-registry with TLS from the sandbox CA and htpasswd auth.
+type Registry struct {
+	Host       string `json:"host"`
+	URL        string `json:"url"`
+	Port       int    `json:"port"`
+	Repository string `json:"repository"`
+	User       string `json:"user"`
+	Password   string `json:"password"`
+	CAFile     string `json:"caFile"`
+}
+
+// Dir returns the state directory: $INTERHUB_SANDBOX_DIR, or .sandbox at the repository root
+// found by walking up from the working directory.
+func Dir() (string, error) {
+	if d := os.Getenv(DirEnv); d != "" {
+		return filepath.Abs(d)
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("sandbox dir: %w", err)
+	}
+	root, err := RepoRoot(wd)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(root, ".sandbox"), nil
+}
+
+// RepoRoot walks up from dir to the repository root: the directory holding go.mod and
+// sandbox/sandbox.sh.
+func RepoRoot(dir string) (string, error) {
+	for d := dir; ; d = filepath.Dir(d) {
+		if isFile(filepath.Join(d, "go.mod")) && isFile(filepath.Join(d, "sandbox", "sandbox.sh")) {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("sandbox dir: no repository root (go.mod with sandbox/sandbox.sh) above %s; set %s", dir, DirEnv)
+		}
+	}
+}
+
+func isFile(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && !fi.IsDir()
+}
+
+// Load reads env.json from Dir().
+func Load() (*Env, error) {
+	dir, err := Dir()
+	if err != nil {
+		return nil, err
+	}
+	return LoadFile(filepath.Join(dir, FileName))
+}
+
+// LoadFile reads and validates one env.json.
+func LoadFile(path string) (*Env, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist: the sandbox has not been started (make sandbox-up)", path)
+		}
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var env Env
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&env); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if err := env.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return &env, nil
+}
+
+func (e *Env) validate() error {
+	var missing []string
+	need := func(key, v string) {
+		if v == "" {
+			missing = append(missing, key)
+		}
+	}
+	port := func(key string, v int) {
+		if v <= 0 || v > 65535 {
+			missing = append(missing, key)
+		}
+	}
+	need("stateDir", e.StateDir)
+	need("kubernetes.kubeconfig", e.Kubernetes.Kubeconfig)
+	need("kubernetes.context", e.Kubernetes.Context)
+	need("kubernetes.host", e.Kubernetes.Host)
+	port("kubernetes.port", e.Kubernetes.Port)
+	need("postgres.pgpoolHost", e.Postgres.PgpoolHost)
+	port("postgres.pgpoolPort", e.Postgres.PgpoolPort)
+	need("postgres.adminUser", e.Postgres.AdminUser)
+	need("postgres.adminPassword", e.Postgres.AdminPassword)
+	need("buildHost.host", e.BuildHost.Host)
+	port("buildHost.port", e.BuildHost.Port)
+	need("buildHost.user", e.BuildHost.User)
+	need("buildHost.hostKey", e.BuildHost.HostKey)
+	need("buildHost.privateKey", e.BuildHost.PrivateKey)
+	need("registry.host", e.Registry.Host)
+	need("registry.user", e.Registry.User)
+	need("registry.password", e.Registry.Password)
+	need("registry.caFile", e.Registry.CAFile)
+	if len(missing) > 0 {
+		return fmt.Errorf("missing or invalid keys: %s", strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+// Check dials every listener a test needs and reports the ones that do not answer.
+func (e *Env) Check(ctx context.Context) error {
+	targets := []struct{ name, addr string }{
+		{"kube-apiserver", hostPort(e.Kubernetes.Host, e.Kubernetes.Port)},
+		{"pgpool", hostPort(e.Postgres.PgpoolHost, e.Postgres.PgpoolPort)},
+		{"build host sshd", hostPort(e.BuildHost.Host, e.BuildHost.Port)},
+		{"registry", e.Registry.Host},
+	}
+	var down []string
+	for _, t := range targets {
+		dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		var d net.Dialer
+		c, err := d.DialContext(dctx, "tcp", t.addr)
+		cancel()
+		if err != nil {
+			down = append(down, fmt.Sprintf("%s (%s)", t.name, t.addr))
+			continue
+		}
+		_ = c.Close()
+	}
+	if len(down) > 0 {
+		return fmt.Errorf("not answering: %s; run `make sandbox-status`", strings.Join(down, ", "))
+	}
+	return nil
+}
+
+func hostPort(host string, port int) string { return net.JoinHostPort(host, strconv.Itoa(port)) }
