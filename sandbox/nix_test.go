@@ -1,0 +1,233 @@
+package sandbox_test
+
+// Tests of the build host's `nix` stand-in, run locally on a throwaway repository: they need git
+// and crane (from the toolchain), not a running sandbox.
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// nixEnv returns the environment the stand-in needs, skipping (or failing under
+// INTERHUB_REQUIRE_SANDBOX=1) when crane is not available.
+func nixEnv(t *testing.T, store string) []string {
+	t.Helper()
+	path := os.Getenv("PATH")
+	if _, err := exec.LookPath("crane"); err != nil {
+		prefix := os.Getenv("INTERHUB_TOOLS_PREFIX")
+		if prefix == "" || !fileExists(filepath.Join(prefix, "bin", "crane")) {
+			msg := "crane not found on PATH or in $INTERHUB_TOOLS_PREFIX/bin; run `eval \"$(toolchain/tools.sh env)\"`"
+			if os.Getenv("INTERHUB_REQUIRE_SANDBOX") == "1" {
+				t.Fatal(msg)
+			}
+			t.Skip(msg)
+		}
+		path = filepath.Join(prefix, "bin") + ":" + path
+	}
+	return append(os.Environ(), "PATH="+path, "HASKELSEED_STORE="+store)
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.invalid", "GIT_AUTHOR_DATE=2026-01-01T00:00:00Z",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.invalid", "GIT_COMMITTER_DATE=2026-01-01T00:00:00Z")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v: %s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// sampleCheckout makes a repository holding one of sandbox/haskelseed/sample's revisions.
+func sampleCheckout(t *testing.T, sample string) string {
+	t.Helper()
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("haskelseed", "sample", sample))); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", sample)
+	return dir
+}
+
+func nixBuild(t *testing.T, dir string, env []string, args ...string) (string, error) {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("haskelseed", "nix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(script, append([]string{"build"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err = cmd.Run()
+	if err != nil {
+		return stderr.String(), err
+	}
+	return strings.TrimSpace(stdout.String()), nil
+}
+
+func sha(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+func TestNixStandInIsReproducible(t *testing.T) {
+	dir := sampleCheckout(t, "v1")
+	rev := git(t, dir, "rev-parse", "HEAD")
+
+	var digests []string
+	for i := 0; i < 2; i++ {
+		store := t.TempDir()
+		out, err := nixBuild(t, dir, nixEnv(t, store), ".#docker", "--print-out-paths")
+		if err != nil {
+			t.Fatalf("nix build: %v: %s", err, out)
+		}
+		if filepath.Dir(out) != store || !strings.HasSuffix(out, "-docker-image-inter-hub.tar.gz") {
+			t.Fatalf("out path %q is not a docker image in the store %s", out, store)
+		}
+		link, err := os.Readlink(filepath.Join(dir, "result"))
+		if err != nil || link != out {
+			t.Fatalf("result -> %q (%v), want %q", link, err, out)
+		}
+		digests = append(digests, sha(t, out))
+	}
+	if digests[0] != digests[1] {
+		t.Fatalf("two builds of one revision differ: %s vs %s", digests[0], digests[1])
+	}
+
+	cfg := imageConfig(t, filepath.Join(dir, "result"))
+	if got := cfg.Config.Labels["org.opencontainers.image.revision"]; got != rev {
+		t.Errorf("revision label %q, want %s", got, rev)
+	}
+	if _, ok := cfg.Config.ExposedPorts["8000/tcp"]; !ok || cfg.OS != "linux" || len(cfg.Config.Entrypoint) == 0 {
+		t.Errorf("image config %+v lacks port 8000, os linux or an entrypoint", cfg)
+	}
+}
+
+type imageCfg struct {
+	OS     string `json:"os"`
+	Config struct {
+		Entrypoint   []string
+		ExposedPorts map[string]struct{}
+		Labels       map[string]string
+	} `json:"config"`
+}
+
+// imageConfig reads the image config out of a gzipped docker-archive.
+func imageConfig(t *testing.T, archive string) imageCfg {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatalf("%s is not gzipped: %v", archive, err)
+	}
+	files := map[string][]byte{}
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[h.Name] = b
+	}
+	var manifest []struct{ Config string }
+	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil || len(manifest) != 1 {
+		t.Fatalf("docker-archive manifest.json: %v (%d entries)", err, len(manifest))
+	}
+	var cfg imageCfg
+	if err := json.Unmarshal(files[manifest[0].Config], &cfg); err != nil {
+		t.Fatalf("image config: %v", err)
+	}
+	return cfg
+}
+
+func TestNixStandInRevisionsDiffer(t *testing.T) {
+	store := t.TempDir()
+	env := nixEnv(t, store)
+	var outs []string
+	for _, sample := range []string{"v1", "v2"} {
+		out, err := nixBuild(t, sampleCheckout(t, sample), env, ".#docker", "--no-link", "--print-out-paths")
+		if err != nil {
+			t.Fatalf("%s: %v: %s", sample, err, out)
+		}
+		outs = append(outs, out)
+	}
+	if outs[0] == outs[1] || sha(t, outs[0]) == sha(t, outs[1]) {
+		t.Fatalf("v1 and v2 built the same image: %v", outs)
+	}
+}
+
+func TestNixStandInFailsClearly(t *testing.T) {
+	store := t.TempDir()
+	env := nixEnv(t, store)
+	v1 := sampleCheckout(t, "v1")
+	if err := os.WriteFile(filepath.Join(v1, "Main.hs"), []byte("changed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, dir string
+		args      []string
+		want      string
+	}{
+		{"broken revision", sampleCheckout(t, "broken"), []string{".#docker"}, "marked as broken"},
+		{"unknown attribute", sampleCheckout(t, "v2"), []string{".#app"}, "unsupported installable '.#app'"},
+		{"unknown option", sampleCheckout(t, "v2"), []string{".#docker", "--impure"}, "unsupported option '--impure'"},
+		{"dirty tree", v1, []string{".#docker"}, "uncommitted changes"},
+		{"not a checkout", t.TempDir(), []string{".#docker"}, "is not a git checkout"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := nixBuild(t, c.dir, env, c.args...)
+			if err == nil {
+				t.Fatalf("nix build succeeded, want an error containing %q", c.want)
+			}
+			if !strings.Contains(out, c.want) {
+				t.Fatalf("error %q does not contain %q", out, c.want)
+			}
+			if fileExists(filepath.Join(c.dir, "result")) {
+				t.Fatal("a failed build left a result link")
+			}
+		})
+	}
+	entries, err := os.ReadDir(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 0 {
+		t.Fatalf("failed builds left %d entries in the store", len(entries))
+	}
+}
