@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # The local stand-in environment: a real Kubernetes control plane (kwok plays the node), PostgreSQL
 # behind pgpool, an sshd standing in for the build host, and a TLS registry, all on 127.0.0.1.
 #
@@ -140,6 +141,9 @@ cmd_up() {
 	t0=$(now_ms)
 	mkdir -p "$state/run" "$state/logs"
 	ensure_packages
+	# PostgreSQL runs as user postgres (setpriv), sshd needs /run/sshd, and skopeo's trust for the
+	# registry lives in /etc/containers: all need root.
+	[ "$(id -u)" -eq 0 ] || die "sandbox.sh up must run as root (it starts PostgreSQL as user postgres, sshd, and writes /etc/containers/certs.d)"
 	ensure_tools
 	pki_ensure
 	pg_paths

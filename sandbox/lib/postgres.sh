@@ -116,7 +116,7 @@ pool_passwd = 'pool_passwd'
 allow_clear_text_frontend_auth = off
 authentication_timeout = 30
 
-num_init_children = 16
+num_init_children = 12
 max_pool = 2
 child_life_time = 300
 connection_cache = on
