@@ -1,0 +1,170 @@
+// Package pulumitest runs the real Pulumi CLI from the offline toolchain in tests: it finds the
+// toolchain, gives each test its own file backend and runs commands with a clean environment.
+package pulumitest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RequireEnv set to 1 turns a missing toolchain into a test failure; `make test` sets it.
+const RequireEnv = "INTERHUB_REQUIRE_TOOLS"
+
+// Toolchain is the environment `toolchain/tools.sh env` prints, resolved.
+type Toolchain struct {
+	Prefix string   // install prefix
+	Env    []string // os.Environ() with the toolchain's variables applied
+}
+
+// Repo returns the repository root (the directory holding toolchain/tools.sh).
+func Repo() (string, error) {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		return "", fmt.Errorf("cannot locate the repository")
+	}
+	return filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// LoadToolchain reads the toolchain environment and checks that the CLI is installed.
+func LoadToolchain() (*Toolchain, error) {
+	repo, err := Repo()
+	if err != nil {
+		return nil, err
+	}
+	out, err := exec.Command(filepath.Join(repo, "toolchain", "tools.sh"), "env").Output()
+	if err != nil {
+		return nil, fmt.Errorf("toolchain/tools.sh env: %w", err)
+	}
+	tc := &Toolchain{}
+	vars := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), "export ")
+		if !ok {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "=")
+		v = strings.Trim(v, `"`)
+		v = strings.ReplaceAll(v, "$PATH", os.Getenv("PATH"))
+		vars[k] = v
+	}
+	tc.Prefix = vars["INTERHUB_TOOLS_PREFIX"]
+	tc.Env = MergeEnv(os.Environ(), vars)
+	if _, err := os.Stat(filepath.Join(tc.Prefix, "bin", "pulumi")); err != nil {
+		return nil, fmt.Errorf("the pulumi CLI is not built (run `make tools`): %w", err)
+	}
+	return tc, nil
+}
+
+// Require returns the toolchain, skipping the test when it is missing unless
+// INTERHUB_REQUIRE_TOOLS=1, where a missing toolchain fails the test.
+func Require(t testing.TB) *Toolchain {
+	t.Helper()
+	tc, err := LoadToolchain()
+	if err != nil {
+		if os.Getenv(RequireEnv) == "1" {
+			t.Fatalf("the toolchain is required (%s=1): %v", RequireEnv, err)
+		}
+		t.Skipf("toolchain not built, skipping: %v", err)
+	}
+	return tc
+}
+
+// Bin is the path of a toolchain binary.
+func (tc *Toolchain) Bin(name string) string { return filepath.Join(tc.Prefix, "bin", name) }
+
+// MergeEnv returns env with vars set, replacing earlier values of the same keys.
+func MergeEnv(env []string, vars map[string]string) []string {
+	out := make([]string, 0, len(env)+len(vars))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		if _, ok := vars[k]; !ok {
+			out = append(out, kv)
+		}
+	}
+	for k, v := range vars {
+		out = append(out, k+"="+v)
+	}
+	return out
+}
+
+// Workspace is a project directory with its own file backend.
+type Workspace struct {
+	Dir     string   // the Pulumi project directory
+	Backend string   // file:// URL of the backend
+	Env     []string // environment for CLI runs
+}
+
+// NewWorkspace gives the project in dir a fresh file backend in a temporary directory and logs in.
+func (tc *Toolchain) NewWorkspace(t testing.TB, dir string, extra map[string]string) *Workspace {
+	t.Helper()
+	state := t.TempDir()
+	vars := map[string]string{
+		"PULUMI_BACKEND_URL":       "file://" + state,
+		"PULUMI_CONFIG_PASSPHRASE": "test-passphrase",
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return &Workspace{Dir: dir, Backend: vars["PULUMI_BACKEND_URL"], Env: MergeEnv(tc.Env, vars)}
+}
+
+// Result is what one CLI run printed.
+type Result struct {
+	Stdout, Stderr string
+	Err            error
+	Elapsed        time.Duration
+}
+
+// Output is stdout and stderr together, for assertions and failure messages.
+func (r Result) Output() string { return r.Stdout + r.Stderr }
+
+// Run runs `pulumi args...` in the workspace with a timeout.
+func (w *Workspace) Run(t testing.TB, timeout time.Duration, args ...string) Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "pulumi", append(args, "--non-interactive")...)
+	cmd.Dir = w.Dir
+	cmd.Env = w.Env
+	cmd.Path = lookPath(w.Env, "pulumi")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	err := cmd.Run()
+	return Result{Stdout: stdout.String(), Stderr: stderr.String(), Err: err, Elapsed: time.Since(start)}
+}
+
+// MustRun is Run that fails the test on a non-zero exit, showing the output.
+func (w *Workspace) MustRun(t testing.TB, timeout time.Duration, args ...string) Result {
+	t.Helper()
+	r := w.Run(t, timeout, args...)
+	if r.Err != nil {
+		t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), r.Err, r.Output())
+	}
+	return r
+}
+
+// lookPath resolves name on the PATH of env.
+func lookPath(env []string, name string) string {
+	for _, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			for _, d := range filepath.SplitList(p) {
+				c := filepath.Join(d, name)
+				if fi, err := os.Stat(c); err == nil && !fi.IsDir() {
+					return c
+				}
+			}
+		}
+	}
+	return name
+}
