@@ -1,0 +1,114 @@
+package components
+
+import (
+	_ "embed"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+//go:embed imagebuild.sh
+var buildScript string
+
+// ImageBuildArgs configures the remote image build.
+type ImageBuildArgs struct {
+	Host string
+	Port int
+	User string
+	// HostKey is the pinned public host key ("ssh-ed25519 AAAA..."); the connection fails on
+	// any other.
+	HostKey    string
+	PrivateKey pulumi.StringInput // secret
+
+	CheckoutDir string
+	Revision    string
+	FlakeAttr   string
+
+	Registry         string
+	Repository       string
+	RegistryUser     string
+	RegistryPassword pulumi.StringInput // secret
+
+	TimeoutSeconds int
+}
+
+// ImageBuild builds the app image with Nix on the build host and pushes it to the registry.
+type ImageBuild struct {
+	pulumi.ResourceState
+
+	// Image is the pushed image by digest: <registry>/<repository>@sha256:<hex>.
+	Image pulumi.StringOutput
+}
+
+var imageRef = regexp.MustCompile(`^[^\s@]+@sha256:[0-9a-f]{64}$`)
+
+// NewImageBuild registers the build. It runs again only when the revision changes (triggers),
+// or when an input such as the registry changes (an update runs the same script); the script
+// itself skips the build when the registry already has the image of that commit.
+func NewImageBuild(ctx *pulumi.Context, name string, args *ImageBuildArgs, opts ...pulumi.ResourceOption) (*ImageBuild, error) {
+	b := &ImageBuild{}
+	if err := ctx.RegisterComponentResource("inter-hub:build:ImageBuild", name, b, opts...); err != nil {
+		return nil, err
+	}
+	cmd, err := remote.NewCommand(ctx, name, &remote.CommandArgs{
+		Connection: &remote.ConnectionArgs{
+			Host:       pulumi.String(args.Host),
+			Port:       pulumi.Float64(float64(args.Port)),
+			User:       pulumi.String(args.User),
+			HostKey:    pulumi.String(args.HostKey),
+			PrivateKey: pulumi.ToSecret(args.PrivateKey).(pulumi.StringInput),
+		},
+		Create:   pulumi.String(BuildCommand(args)),
+		Stdin:    pulumi.ToSecret(pulumi.Sprintf("%s\n", args.RegistryPassword)).(pulumi.StringInput),
+		Triggers: pulumi.Array{pulumi.String(args.Revision)},
+		// stdout is the image reference, which is not secret, but the script's stderr (git, nix
+		// and skopeo chatter) is nobody's business in Pulumi's log.
+		Logging:                remote.LoggingNone,
+		AddPreviousOutputInEnv: pulumi.Bool(false),
+	}, pulumi.Parent(b))
+	if err != nil {
+		return nil, fmt.Errorf("image build: %w", err)
+	}
+	b.Image = cmd.Stdout.ApplyT(ParseImage).(pulumi.StringOutput)
+	if err := ctx.RegisterResourceOutputs(b, pulumi.Map{"image": b.Image}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// BuildCommand is the remote command line: the embedded script run by sh under timeout, with
+// its parameters as positional arguments.
+func BuildCommand(args *ImageBuildArgs) string {
+	params := []string{args.CheckoutDir, args.Revision, args.Registry, args.Repository, args.RegistryUser, args.FlakeAttr}
+	quoted := make([]string, len(params))
+	for i, p := range params {
+		quoted[i] = shellQuote(p)
+	}
+	return fmt.Sprintf("timeout --kill-after=30 %s sh -c %s inter-hub-build %s",
+		strconv.Itoa(args.TimeoutSeconds), shellQuote(buildScript), strings.Join(quoted, " "))
+}
+
+// ParseImage checks that the build printed exactly one image reference with a digest.
+func ParseImage(stdout string) (string, error) {
+	out := strings.TrimSpace(stdout)
+	if !imageRef.MatchString(out) {
+		if out == "" {
+			return "", fmt.Errorf("image build printed no image reference")
+		}
+		return "", fmt.Errorf("image build printed %q, not one image reference with a sha256 digest", truncate(out, 200))
+	}
+	return out, nil
+}
+
+func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

@@ -1,0 +1,202 @@
+// Command inter-hub is the Pulumi program that deploys the inter-hub web app: readiness gate,
+// namespace, database, secrets, image build, Helm release and Ingress, in that order.
+package main
+
+import (
+	"context"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/coulomb-social/inter-hub-deploy/components"
+	"github.com/coulomb-social/inter-hub-deploy/internal/chartdigest"
+	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+	"github.com/coulomb-social/inter-hub-deploy/stacks"
+)
+
+func main() {
+	pulumi.Run(program(checks.Run))
+}
+
+// gateRunner runs the readiness checks (checks.Run; tests pass a recorder).
+type gateRunner func(ctx context.Context, timeout time.Duration, cs ...checks.Check) checks.Results
+
+func program(runGate gateRunner) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		outputs, err := deploy(ctx, runGate)
+		if err != nil {
+			return err
+		}
+		for name, value := range outputs {
+			ctx.Export(name, value)
+		}
+		return nil
+	}
+}
+
+// deploy registers the whole graph and returns the stack outputs (none of them secret).
+func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
+	// Every configuration problem at once, before anything is registered.
+	cfg, err := stacks.Load(ctx)
+	if err != nil {
+		return nil, err
+	}
+
+	// The readiness gate probes the real systems, in preview too; a failure stops here.
+	gate := runGate(ctx.Context(), cfg.Gate.Timeout,
+		checks.Nodes(cfg.Gate.Nodes, cfg.Kubernetes.Target),
+		checks.Traefik(cfg.Gate.Traefik, cfg.Kubernetes.Target, checks.TraefikTarget{
+			IngressClass:        cfg.Ingress.ClassName,
+			DeploymentNamespace: cfg.Gate.TraefikNamespace,
+			DeploymentName:      cfg.Gate.TraefikDeployment,
+			MiddlewareCRD:       cfg.Ingress.Redirect == stacks.RedirectMiddleware,
+		}),
+		checks.Postgres(cfg.Gate.Postgres, checks.PostgresTarget{
+			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, SSLMode: cfg.Postgres.SSLMode,
+			User: cfg.Postgres.AdminUser, Password: cfg.Postgres.AdminPassword,
+		}),
+		checks.Registry(cfg.Gate.Registry, checks.RegistryTarget{
+			Host: cfg.Registry.Host, CA: cfg.Registry.CA,
+			Username: cfg.Registry.Username, Password: cfg.Registry.Password,
+		}),
+		checks.BuildHost(cfg.Gate.BuildHost, checks.BuildHostTarget{
+			Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,
+			HostKey: cfg.Build.PublicKey, Signer: cfg.Build.Signer,
+			Tools: []string{"git", "nix", "skopeo", "gunzip", "timeout"},
+		}),
+	)
+	if err := gate.Err(); err != nil {
+		return nil, err
+	}
+	chartDigest, err := chartdigest.Dir(cfg.Release.ChartDir)
+	if err != nil {
+		return nil, err
+	}
+
+	providers, err := components.NewProviders(ctx, "providers", &components.ProvidersArgs{
+		Kubeconfig:        pulumi.ToSecret(pulumi.String(cfg.Kubernetes.Kubeconfig)).(pulumi.StringOutput),
+		Context:           cfg.Kubernetes.Context,
+		ClusterIdentifier: cfg.Kubernetes.Target.Server,
+		PostgresHost:      cfg.Postgres.Host,
+		PostgresPort:      cfg.Postgres.Port,
+		PostgresUser:      cfg.Postgres.AdminUser,
+		PostgresPassword:  pulumi.ToSecret(pulumi.String(cfg.Postgres.AdminPassword)).(pulumi.StringOutput),
+		PostgresSSLMode:   cfg.Postgres.SSLMode,
+	})
+	if err != nil {
+		return nil, err
+	}
+	use := providers.All()
+
+	if _, err := components.NewGate(ctx, "gate", &components.GateArgs{Checks: gate.Statuses()}); err != nil {
+		return nil, err
+	}
+
+	ns, err := components.NewNamespace(ctx, "namespace", &components.NamespaceArgs{
+		Name:   cfg.Kubernetes.Namespace,
+		Labels: map[string]string{"app.kubernetes.io/part-of": "inter-hub", "app.kubernetes.io/managed-by": "pulumi"},
+	}, use)
+	if err != nil {
+		return nil, err
+	}
+
+	db, err := components.NewDatabase(ctx, "database", &components.DatabaseArgs{
+		RoleName:         cfg.Database.Role,
+		DatabaseName:     cfg.Database.Name,
+		PasswordRotation: cfg.Database.PasswordRotation,
+		Pgpool: components.PgpoolArgs{
+			Mode:        components.PgpoolMode(cfg.Pgpool.Mode),
+			UsersSecret: cfg.Pgpool.UsersSecret, Namespace: cfg.Pgpool.Namespace, Deployment: cfg.Pgpool.Deployment,
+			Conf: cfg.Pgpool.Conf, KeyFile: cfg.Pgpool.KeyFile,
+		},
+		App: components.Endpoint{Host: cfg.Postgres.AppHost, Port: cfg.Postgres.AppPort, SSLMode: cfg.Postgres.AppSSLMode},
+	}, use)
+	if err != nil {
+		return nil, err
+	}
+
+	session, err := components.NewSessionSecret(ctx, "session-secret", &components.SessionSecretArgs{
+		Rotation: cfg.Session.Rotation,
+	}, use)
+	if err != nil {
+		return nil, err
+	}
+
+	secret, err := components.NewAppSecret(ctx, "app-secret", &components.AppSecretArgs{
+		Namespace:     ns.Name,
+		Name:          cfg.Release.Name + "-env",
+		Values:        cfg.Secrets.Values,
+		Source:        cfg.Secrets.SopsFile,
+		DatabaseURL:   db.URL,
+		SessionSecret: session.Value,
+		BaseURL:       cfg.App.BaseURL,
+	}, use)
+	if err != nil {
+		return nil, err
+	}
+
+	build, err := components.NewImageBuild(ctx, "image", &components.ImageBuildArgs{
+		Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,
+		HostKey:          cfg.Build.HostKey,
+		PrivateKey:       pulumi.ToSecret(pulumi.String(cfg.Build.PrivateKey)).(pulumi.StringOutput),
+		CheckoutDir:      cfg.Build.CheckoutDir,
+		Revision:         cfg.App.Revision,
+		FlakeAttr:        cfg.Build.FlakeAttr,
+		Registry:         cfg.Registry.Host,
+		Repository:       cfg.Registry.Repository,
+		RegistryUser:     cfg.Registry.Username,
+		RegistryPassword: pulumi.ToSecret(pulumi.String(cfg.Registry.Password)).(pulumi.StringOutput),
+		TimeoutSeconds:   cfg.Build.Timeout,
+	}, use)
+	if err != nil {
+		return nil, err
+	}
+
+	release, err := components.NewRelease(ctx, "release", &components.ReleaseArgs{
+		Namespace:      ns.Name,
+		Name:           cfg.Release.Name,
+		Chart:          cfg.Release.Chart,
+		ChartDigest:    chartDigest,
+		Image:          build.Image,
+		ExistingSecret: secret.Name,
+		SecretChecksum: secret.Checksum,
+		Replicas:       cfg.App.Replicas,
+		Resources: components.Resources{
+			CPURequest: cfg.App.CPURequest, MemoryRequest: cfg.App.MemoryRequest,
+			CPULimit: cfg.App.CPULimit, MemoryLimit: cfg.App.MemoryLimit,
+		},
+		StorageSize:    cfg.App.StorageSize,
+		StorageClass:   cfg.App.StorageClass,
+		MigrateCommand: cfg.App.MigrateCommand,
+		NodeSelector:   cfg.App.NodeSelector,
+		TimeoutSeconds: cfg.Release.Timeout,
+		MaxHistory:     cfg.Release.MaxHistory,
+		DependsOn:      []pulumi.Resource{secret, db, build},
+	}, use)
+	if err != nil {
+		return nil, err
+	}
+
+	if _, err := components.NewIngress(ctx, "ingress", &components.IngressArgs{
+		Namespace:     ns.Name,
+		Name:          cfg.Release.Name,
+		Host:          cfg.Ingress.Host,
+		ClassName:     cfg.Ingress.ClassName,
+		ServiceName:   cfg.Release.Name, // the chart names its Service after the release
+		ServicePort:   "http",
+		TLSSecret:     cfg.Ingress.TLSSecret,
+		ClusterIssuer: cfg.Ingress.ClusterIssuer,
+		Redirect:      cfg.Ingress.Redirect,
+		DependsOn:     []pulumi.Resource{release},
+	}, use); err != nil {
+		return nil, err
+	}
+
+	return pulumi.Map{
+		"url":             pulumi.String(cfg.App.BaseURL),
+		"image":           build.Image,
+		"releaseRevision": release.Revision,
+		"namespace":       ns.Name,
+		"databaseName":    db.DatabaseName,
+	}, nil
+}
