@@ -127,7 +127,7 @@ func TestNodes(t *testing.T) {
 
 	// Traefik: class, deployment, and the Middleware CRD when asked.
 	routes := map[string]any{
-		"/apis/networking.k8s.io/v1/ingressclasses/traefik":     map[string]any{"spec": map[string]any{"controller": "traefik.io/ingress-controller"}},
+		"/apis/networking.k8s.io/v1/ingressclasses/traefik":        map[string]any{"spec": map[string]any{"controller": "traefik.io/ingress-controller"}},
 		"/apis/apps/v1/namespaces/kube-system/deployments/traefik": map[string]any{"status": map[string]any{"availableReplicas": 1}},
 	}
 	tg = serve(routes)

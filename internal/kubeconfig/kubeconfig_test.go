@@ -92,7 +92,7 @@ func TestParseAndInlineFileReferences(t *testing.T) {
 func TestParseRejects(t *testing.T) {
 	dir, kc, _ := kubeconfigWithFiles(t)
 	for name, tc := range map[string]struct{ content, want string }{
-		"plain http": {strings.Replace(string(kc), "https://", "http://", 1), `cluster "sandbox": server "http://127.0.0.1:16443" is not an https URL`},
+		"plain http":  {strings.Replace(string(kc), "https://", "http://", 1), `cluster "sandbox": server "http://127.0.0.1:16443" is not an https URL`},
 		"missing key": {strings.Replace(string(kc), "pki/admin.key", "pki/none.key", 1), `user "admin": client key: open ` + filepath.Join(dir, "pki/none.key") + `: no such file or directory`},
 		"no user":     {strings.Replace(string(kc), "user: admin}", "user: nobody}", 1), `context "sandbox" names user "nobody", which is not in the file`},
 		"not yaml":    {"{{{", "not a kubeconfig file: "},
