@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -133,10 +134,10 @@ func (w *Workspace) Run(t testing.TB, timeout time.Duration, args ...string) Res
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "pulumi", append(args, "--non-interactive")...)
+	// Resolved on the workspace's PATH: exec.Command would look on the test's own PATH.
+	cmd := exec.CommandContext(ctx, lookPath(w.Env, "pulumi"), append(args, "--non-interactive")...)
 	cmd.Dir = w.Dir
 	cmd.Env = w.Env
-	cmd.Path = lookPath(w.Env, "pulumi")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -167,4 +168,59 @@ func lookPath(env []string, name string) string {
 		}
 	}
 	return name
+}
+
+// programs caches BuildProgram's binaries per test process.
+var programs sync.Map // package path -> *builtProgram
+
+type builtProgram struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// BuildProgram builds the Go program package pkg (an import path or ./relative to the repository
+// root) once per test process and returns the binary, for `runtime.options.binary`.
+func BuildProgram(t testing.TB, pkg string) string {
+	t.Helper()
+	v, _ := programs.LoadOrStore(pkg, &builtProgram{})
+	b := v.(*builtProgram)
+	b.once.Do(func() {
+		repo, err := Repo()
+		if err != nil {
+			b.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "pulumitest-program-")
+		if err != nil {
+			b.err = err
+			return
+		}
+		b.path = filepath.Join(dir, filepath.Base(pkg))
+		cmd := exec.Command("go", "build", "-o", b.path, pkg)
+		cmd.Dir = repo
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.err = fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+// NewProject writes a project directory for a prebuilt program binary (Pulumi.yaml with
+// runtime.options.binary, and the go.mod the Go language host looks for) and returns a workspace
+// for it with a fresh file backend.
+func (tc *Toolchain) NewProject(t testing.TB, name, binary string, extra map[string]string) *Workspace {
+	t.Helper()
+	dir := t.TempDir()
+	project := fmt.Sprintf("name: %s\nruntime:\n  name: go\n  options:\n    binary: %s\n", name, binary)
+	if err := os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte(project), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module "+name+"\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return tc.NewWorkspace(t, dir, extra)
 }

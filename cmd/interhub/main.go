@@ -1,0 +1,83 @@
+// Command interhub holds the operator's commands around the Pulumi program: smoke checks,
+// preview summaries for pull requests, rollback through the stack's history and a drift check.
+//
+//	interhub smoke            --url URL [--api-key-env VAR] [--connect-to host:port] [--ca-file F] [--restart ns/deploy --kubeconfig F]
+//	interhub preview-summary  [--stack S] < preview.json
+//	interhub gitea-comment    --server URL --repo owner/name --pr N [--token-env VAR] < comment.md
+//	interhub rollback         --stack S [--to N] [--yes]
+//	interhub drift            --stack S
+//
+// Exit status: 0 success, 1 a check failed (or drift, or preview errors), 2 bad usage or a
+// failure to run.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{
+	"smoke":           {"HTTP smoke checks of a deployed inter-hub, optionally across a rollout restart", runSmoke},
+	"preview-summary": {"Markdown summary of `pulumi preview --diff --json` read from stdin", runPreviewSummary},
+	"gitea-comment":   {"post stdin as a comment on a Gitea pull request", runGiteaComment},
+	"rollback":        {"list a stack's updates and redeploy an earlier one's app revision and config", runRollback},
+	"drift":           {"refresh preview that fails and names the resources changed outside Pulumi", runDrift},
+}
+
+func main() {
+	os.Exit(dispatch(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func dispatch(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "interhub: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	return cmd.run(args[1:], stdin, stdout, stderr)
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: interhub <command> [flags]; interhub <command> -h for its flags")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-16s %s\n", n, commands[n].summary)
+	}
+}
+
+// Names lists the subcommands (the workflow test checks workflows against it).
+func Names() []string {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// fail prints err and returns exit status 2: the command could not do its job (bad usage, a
+// tool that failed to run). Failed checks return 1 from the command itself.
+func fail(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "interhub %s: %s\n", name, strings.TrimSpace(err.Error()))
+	return 2
+}
