@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -222,7 +223,7 @@ func fileBlobs(u *url.URL, dir string) ([]blob, error) {
 }
 
 // postgresBlobs reads the objects under dir from the state table of Pulumi's postgres backend
-// (one row per object: key, data).
+// (pkg/backend/diy/postgres: one row per object, key and data).
 func postgresBlobs(ctx context.Context, u *url.URL, dir string) ([]blob, error) {
 	q := u.Query()
 	table := q.Get("table")
@@ -241,6 +242,11 @@ func postgresBlobs(ctx context.Context, u *url.URL, dir string) ([]blob, error) 
 		return nil, fmt.Errorf("postgres backend %s: %w", u.Redacted(), err)
 	}
 	defer db.Close()
+	// Like every non-file backend, the DIY backend prefixes its keys with the URL's path (here
+	// the database name): postgres://host/db stores ".pulumi/x" as "db/.pulumi/x".
+	if sub := strings.TrimLeft(u.Path, "/"); sub != "" {
+		dir = strings.TrimSuffix(sub, "/") + "/" + dir
+	}
 	rows, err := db.QueryContext(ctx,
 		"SELECT key, data::text FROM "+table+" WHERE key LIKE $1 ORDER BY key", escapeLike(dir+"/")+"%")
 	if err != nil {
@@ -253,7 +259,18 @@ func postgresBlobs(ctx context.Context, u *url.URL, dir string) ([]blob, error) 
 		if err := rows.Scan(&key, &data); err != nil {
 			return nil, err
 		}
-		out = append(out, blob{key: key, data: []byte(data)})
+		// Each row holds {"data": "<base64 of the object>"}.
+		var wrapped struct {
+			Data string `json:"data"`
+		}
+		if err := json.Unmarshal([]byte(data), &wrapped); err != nil {
+			return nil, fmt.Errorf("postgres backend: row %s: %w", key, err)
+		}
+		raw, err := base64.StdEncoding.DecodeString(wrapped.Data)
+		if err != nil {
+			return nil, fmt.Errorf("postgres backend: row %s: %w", key, err)
+		}
+		out = append(out, blob{key: key, data: raw})
 	}
 	return out, rows.Err()
 }
