@@ -6,6 +6,7 @@
 //	interhub gitea-comment    --server URL --repo owner/name --pr N [--token-env VAR] < comment.md
 //	interhub rollback         --stack S [--to N] [--yes]
 //	interhub drift            --stack S
+//	interhub changed-stacks   --stacks a,b < changed-files
 //
 // Exit status: 0 success, 1 a check failed (or drift, or preview errors), 2 bad usage or a
 // failure to run.
@@ -30,6 +31,7 @@ var commands = map[string]command{
 	"gitea-comment":   {"post stdin as a comment on a Gitea pull request", runGiteaComment},
 	"rollback":        {"list a stack's updates and redeploy an earlier one's app revision and config", runRollback},
 	"drift":           {"refresh preview that fails and names the resources changed outside Pulumi", runDrift},
+	"changed-stacks":  {"which stacks a change touches (changed files on stdin, as git diff --name-only prints them)", runChangedStacks},
 }
 
 func main() {

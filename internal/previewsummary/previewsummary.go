@@ -193,9 +193,11 @@ func (p *Preview) Markdown(w io.Writer, title string) {
 		fmt.Fprintln(w, "#### Errors")
 		fmt.Fprintln(w)
 		for _, d := range errs {
-			fmt.Fprintf(w, "- %s%s\n", onWhat(d.URN), indentBlock(strings.TrimSpace(d.Message)))
+			if d.URN != "" {
+				fmt.Fprintf(w, "`%s` (%s):\n", resourceName(d.URN), resourceType(d.URN))
+			}
+			fmt.Fprintf(w, "```\n%s\n```\n\n", fence(d.Message))
 		}
-		fmt.Fprintln(w)
 	}
 	if p.MaybeCorrupt {
 		fmt.Fprint(w, "**Pulumi reports that the state may be corrupt.**\n\n")
@@ -209,13 +211,6 @@ func hasReplace(steps []Step, urn string) bool {
 		}
 	}
 	return false
-}
-
-func onWhat(urn string) string {
-	if urn == "" {
-		return ""
-	}
-	return fmt.Sprintf("`%s` (%s): ", resourceName(urn), resourceType(urn))
 }
 
 // writeStep prints one resource: operation, name, type, the keys involved and old -> new values.
@@ -432,13 +427,6 @@ func show(v any, ok bool) string {
 	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
 }
 
-func indentBlock(s string) string {
-	if !strings.Contains(s, "\n") {
-		return s
-	}
-	return "\n\n  ```\n  " + strings.ReplaceAll(s, "\n", "\n  ") + "\n  ```"
-}
-
 // resourceType and resourceName read a URN: urn:pulumi:stack::project::qualified$type::name.
 func resourceType(urn string) string {
 	parts := strings.SplitN(urn, "::", 4)
@@ -458,4 +446,9 @@ func resourceName(urn string) string {
 		return urn
 	}
 	return parts[3]
+}
+
+// fence makes text safe inside a fenced code block.
+func fence(text string) string {
+	return strings.ReplaceAll(strings.TrimSpace(text), "```", "'''")
 }
