@@ -1,0 +1,136 @@
+package previewsummary
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+// The testdata was recorded with the real CLI (v3.274.1) by the record-*.sh scripts next to it.
+func load(t *testing.T, name string) *Preview {
+	t.Helper()
+	f, err := os.Open("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func markdown(p *Preview, title string) string {
+	var b bytes.Buffer
+	p.Markdown(&b, title)
+	return b.String()
+}
+
+func mustContain(t *testing.T, md string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(md, w) {
+			t.Errorf("summary lacks %q:\n%s", w, md)
+		}
+	}
+}
+
+func TestCreateOfAFreshStack(t *testing.T) {
+	p := load(t, "slowprog-create.json")
+	md := markdown(p, "demo")
+	mustContain(t, md, "### Pulumi preview: demo", "| create | 2 |", "- **create** `marker-v1` (slowprog:index:Marker)")
+	if strings.Contains(md, "No changes") || strings.Contains(md, "REPLACED") || len(p.Errors()) != 0 {
+		t.Errorf("unexpected summary:\n%s", md)
+	}
+}
+
+func TestNoChanges(t *testing.T) {
+	p := load(t, "slowprog-nochange.json")
+	md := markdown(p, "demo")
+	mustContain(t, md, "No changes.", "| same | 2 |")
+	if p.Changes() || strings.Contains(md, "Other changes") {
+		t.Errorf("a no-op preview reports changes:\n%s", md)
+	}
+}
+
+func TestRenameIsCreateAndDelete(t *testing.T) {
+	md := markdown(load(t, "slowprog-rename.json"), "demo")
+	mustContain(t, md, "| delete | 1 |", "| create | 1 |", "| same | 1 |",
+		"- **create** `marker-v2`", "- **delete** `marker-v1`")
+	// Deletes are listed before creates in the table: they are what a reviewer must not miss.
+	if strings.Index(md, "| delete |") > strings.Index(md, "| create |") {
+		t.Errorf("delete must come first:\n%s", md)
+	}
+}
+
+func TestProgramErrorIsReported(t *testing.T) {
+	p := load(t, "slowprog-error.json")
+	if n := len(p.Errors()); n != 1 {
+		t.Fatalf("%d errors, want 1", n)
+	}
+	md := markdown(p, "demo")
+	mustContain(t, md, "**The preview failed with 1 error(s).**", "#### Errors", "failing as inter-hub:fail asks", "```")
+}
+
+func TestParseRejectsEmptyAndNonJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                            "empty",
+		"  \n":                        "empty",
+		"error: no stack named local": "not the JSON",
+	} {
+		if _, err := Parse(strings.NewReader(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) = %v, want an error with %q", in, err, want)
+		}
+	}
+}
+
+func TestMaskSecretsAndUnknowns(t *testing.T) {
+	in := map[string]any{
+		"plain": "x",
+		"sig":   map[string]any{sigKey: secretSig, "ciphertext": "v1:abc"},
+		"plain-secret": map[string]any{
+			sigKey: secretSig, "plaintext": `"hunter2"`,
+		},
+		"nested":  []any{map[string]any{"a": map[string]any{sigKey: secretSig, "value": "hunter2"}}},
+		"unknown": unknownValue,
+	}
+	out := Mask(in).(map[string]any)
+	if out["plain"] != "x" || out["sig"] != secretMask || out["plain-secret"] != secretMask || out["unknown"] != unknownMask {
+		t.Fatalf("masked: %v", out)
+	}
+	if got := out["nested"].([]any)[0].(map[string]any)["a"]; got != secretMask {
+		t.Fatalf("nested secret: %v", got)
+	}
+	if s := show(in, true); strings.Contains(s, "hunter2") || strings.Contains(s, "v1:abc") {
+		t.Fatalf("show leaks a secret: %s", s)
+	}
+}
+
+func TestLookupPaths(t *testing.T) {
+	st := &State{
+		Inputs: map[string]any{
+			"values":       map[string]any{"image": "a@sha256:1", "list": []any{"x", "y"}, "dotted.key": "d"},
+			"secretParent": map[string]any{sigKey: secretSig, "ciphertext": "c"},
+		},
+		Outputs:                 map[string]any{"result": "p4ssw0rd", "id": "i"},
+		AdditionalSecretOutputs: []string{"result"},
+	}
+	for path, want := range map[string]any{
+		"values.image":         "a@sha256:1",
+		"values.list[1]":       "y",
+		`values["dotted.key"]`: "d",
+		"secretParent.child":   secretMask,
+		"result":               secretMask,
+		"id":                   "i",
+	} {
+		got, ok := lookup(st, path)
+		if !ok || got != want {
+			t.Errorf("lookup(%s) = %v %v, want %v", path, got, ok, want)
+		}
+	}
+	if _, ok := lookup(st, "values.missing"); ok {
+		t.Error("a missing path was found")
+	}
+}
