@@ -18,6 +18,7 @@ func runDrift(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	stack := fs.String("stack", "", "stack to check (required)")
 	dir := fs.String("cwd", ".", "the Pulumi project directory")
+	configFile := fs.String("config-file", "", "stack config file other than Pulumi.<stack>.yaml")
 	fromStdin := fs.Bool("json-stdin", false, "read the JSON of `pulumi refresh --preview-only --json` from stdin instead of running it")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -35,7 +36,11 @@ func runDrift(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		// --preview-only: compare with the real state but save nothing.
 		cli := &pulumicli.CLI{Dir: *dir, Stderr: stderr}
 		var err error
-		data, err = cli.Output(context.Background(), "refresh", "--preview-only", "--json", "--stack", *stack)
+		args := []string{"refresh", "--preview-only", "--json", "--stack", *stack}
+		if *configFile != "" {
+			args = append(args, "--config-file", *configFile)
+		}
+		data, err = cli.Output(context.Background(), args...)
 		if err != nil && len(bytes.TrimSpace(data)) == 0 {
 			return fail(stderr, "drift", err)
 		}
