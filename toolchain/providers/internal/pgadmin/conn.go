@@ -171,10 +171,14 @@ func (c *Conn) withMembership(ctx context.Context, role string, f func() error) 
 		return fmt.Errorf("granting role %q to %q temporarily: %w", role, c.CurrentUser, err)
 	}
 	defer func() {
+		// A role dropped by f took its memberships with it.
+		var exists bool
+		if qerr := c.QueryRow(context.Background(), "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1)",
+			role).Scan(&exists); qerr == nil && !exists {
+			return
+		}
 		_, rerr := c.Exec(context.Background(), fmt.Sprintf("REVOKE %s FROM %s", Ident(role), Ident(c.CurrentUser)))
-		// A role dropped by f takes its memberships with it.
-		var pgErr *pgconn.PgError
-		if rerr != nil && !(errors.As(rerr, &pgErr) && pgErr.Code == "42704") && err == nil {
+		if rerr != nil && err == nil {
 			err = fmt.Errorf("revoking the temporary membership of %q in role %q: %w", c.CurrentUser, role, rerr)
 		}
 	}()
