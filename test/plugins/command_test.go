@@ -12,6 +12,7 @@ import (
 )
 
 func TestCommandPlugin(t *testing.T) {
+	t.Parallel()
 	srv := startSSHD(t)
 	s := newStack(t, "command")
 	work := t.TempDir()

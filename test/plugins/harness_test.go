@@ -191,10 +191,10 @@ type stack struct {
 }
 
 // sdkModules are the SDKs each test program imports.
-var sdkModules = map[string]string{
-	"random":     "github.com/pulumi/pulumi-random/sdk/v4",
-	"command":    "github.com/pulumi/pulumi-command/sdk",
-	"postgresql": "github.com/pulumi/pulumi-postgresql/sdk/v3",
+var sdkModules = map[string][]string{
+	"random":     {"github.com/pulumi/pulumi-random/sdk/v4"},
+	"command":    {"github.com/pulumi/pulumi-command/sdk"},
+	"postgresql": {"github.com/pulumi/pulumi-postgresql/sdk/v3", "github.com/pulumi/pulumi-random/sdk/v4"},
 }
 
 // projectGoMod is a go.mod for a test project: the language host reads the
@@ -219,7 +219,7 @@ func projectGoMod(t *testing.T, name string) string {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "module plugintest/%s\n\ngo 1.26\n\nrequire (\n", name)
-	for _, m := range []string{"github.com/pulumi/pulumi/sdk/v3", sdkModules[name]} {
+	for _, m := range append([]string{"github.com/pulumi/pulumi/sdk/v3"}, sdkModules[name]...) {
 		fmt.Fprintf(&b, "\t%s %s\n", m, version(m))
 	}
 	b.WriteString(")\n")

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPostgresqlPlugin(t *testing.T) {
+	t.Parallel()
 	pg := startPostgres(t)
 	s := newStack(t, "postgresql")
 	const pw1, pw2 = "first-Passw0rd", "second-Passw0rd"
@@ -71,6 +72,22 @@ func TestPostgresqlPlugin(t *testing.T) {
 		t.Fatal("the dropped role was not created again")
 	}
 
+	// A password from RandomPassword: on rotation it is unknown during the
+	// preview, which must still plan an in-place update of the role.
+	s.config(map[string]string{"rotation": "r1"}, nil)
+	wantChanges(t, "rotating role", s.up(), changes{"create": 2})
+	first := s.outputs()["rotatingPassword"].(string)
+	pg.canLogin(t, "rotating", first, "postgres")
+	s.config(map[string]string{"rotation": "r2"}, nil)
+	wantChanges(t, "preview rotation", s.preview(), changes{"replace": 1, "update": 1})
+	wantChanges(t, "rotation", s.up(), changes{"replace": 1, "update": 1})
+	second := s.outputs()["rotatingPassword"].(string)
+	pg.cannotLogin(t, "rotating", first, "postgres")
+	pg.canLogin(t, "rotating", second, "postgres")
+	if strings.Contains(s.state(), second) {
+		t.Fatal("the rotated password is in the state in plain text")
+	}
+
 	// Import of a role and a database made outside Pulumi, by name.
 	pg.exec(t, "CREATE ROLE legacy NOLOGIN")
 	pg.exec(t, "CREATE DATABASE legacydb OWNER "+pg.admin)
@@ -121,9 +138,9 @@ func TestPostgresqlPlugin(t *testing.T) {
 	t.Logf("unreachable server: %s", firstLine(msg, "cannot reach"))
 
 	// Delete.
-	wantChanges(t, "destroy", s.destroy(), changes{"delete": 7})
+	wantChanges(t, "destroy", s.destroy(), changes{"delete": 9})
 	for _, q := range []string{
-		"SELECT count(*) FROM pg_roles WHERE rolname IN ('app2', 'extra', 'legacy')",
+		"SELECT count(*) FROM pg_roles WHERE rolname IN ('app2', 'extra', 'legacy', 'rotating')",
 		"SELECT count(*) FROM pg_database WHERE datname IN ('appdb', 'legacydb')",
 	} {
 		if n := pg.scalar(t, q); n != "0" {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestRandomPlugin(t *testing.T) {
+	t.Parallel()
 	s := newStack(t, "random")
 	s.config(map[string]string{"length": "24", "minUpper": "3", "keeper": "one", "prefix": "app-"}, nil)
 

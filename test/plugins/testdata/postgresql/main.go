@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/pulumi/pulumi-postgresql/sdk/v3/go/postgresql"
+	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
@@ -67,6 +68,24 @@ func main() {
 				opts, pulumi.Import(pulumi.ID(n))); err != nil {
 				return err
 			}
+		}
+		// A password from RandomPassword is unknown during a preview that
+		// rotates it: the role's diff must still show the update.
+		if rotation := cfg.Get("rotation"); rotation != "" {
+			pw, err := random.NewRandomPassword(ctx, "rotating-password", &random.RandomPasswordArgs{
+				Length:  pulumi.Int(20),
+				Special: pulumi.Bool(false),
+				Keepers: pulumi.StringMap{"rotation": pulumi.String(rotation)},
+			})
+			if err != nil {
+				return err
+			}
+			if _, err := postgresql.NewRole(ctx, "rotating-role", &postgresql.RoleArgs{
+				Name: pulumi.String("rotating"), Login: pulumi.Bool(true), Password: pw.Result,
+			}, opts); err != nil {
+				return err
+			}
+			ctx.Export("rotatingPassword", pw.Result)
 		}
 		ctx.Export("roleName", role.Name)
 		ctx.Export("dbName", db.Name)
