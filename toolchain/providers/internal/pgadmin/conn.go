@@ -87,6 +87,9 @@ func Connect(ctx context.Context, s Server, database string) (*Conn, error) {
 	// Only what the provider configuration says applies: a stray PGPASSFILE
 	// or service file must not change whom we log in as.
 	cfg.Fallbacks = nil
+	// No server-side prepared statements: the server may sit behind pgpool,
+	// and an admin session runs a handful of statements.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
 	if s.ConnectTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, s.ConnectTimeout)
