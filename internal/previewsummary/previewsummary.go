@@ -216,11 +216,12 @@ func hasReplace(steps []Step, urn string) bool {
 // writeStep prints one resource: operation, name, type, the keys involved and old -> new values.
 func writeStep(w io.Writer, s Step) {
 	fmt.Fprintf(w, "- **%s** `%s` (%s)", s.Op, resourceName(s.URN), resourceType(s.URN))
-	if len(s.ReplaceReasons) > 0 {
-		fmt.Fprintf(w, ", replaced because of: %s", codeList(s.ReplaceReasons))
+	reasons := replaceReasons(s)
+	if len(reasons) > 0 {
+		fmt.Fprintf(w, ", replaced because of: %s", codeList(reasons))
 	}
 	keys := diffKeys(s)
-	if len(keys) > 0 && !(len(s.ReplaceReasons) > 0 && sameSet(keys, s.ReplaceReasons)) {
+	if len(keys) > 0 && !(len(reasons) > 0 && sameSet(keys, reasons)) {
 		fmt.Fprintf(w, ", changed: %s", codeList(keys))
 	}
 	fmt.Fprintln(w)
@@ -235,6 +236,22 @@ func writeStep(w io.Writer, s Step) {
 		}
 		fmt.Fprintf(w, "  - `%s`: %s → %s\n", k, show(oldV, oldOK), show(newV, newOK))
 	}
+}
+
+// replaceReasons are the keys that force a replacement: the provider's, else the properties
+// whose detailed diff is a replacing one (some providers report only those).
+func replaceReasons(s Step) []string {
+	if len(s.ReplaceReasons) > 0 {
+		return s.ReplaceReasons
+	}
+	var out []string
+	for k, d := range s.DetailedDiff {
+		if strings.HasSuffix(d.Kind, "-replace") {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // diffKeys are the property paths that differ: the detailed diff's, else the diff reasons.

@@ -134,3 +134,77 @@ func TestLookupPaths(t *testing.T) {
 		t.Error("a missing path was found")
 	}
 }
+
+func TestReplacementsAreCalledOutWithTheirReasons(t *testing.T) {
+	p := load(t, "prog-mixed.json")
+	md := markdown(p, "demo")
+	mustContain(t, md,
+		"| replace | 3 |", "| update | 1 |",
+		"#### :warning: 3 resource(s) will be REPLACED",
+		"- **replace** `db-password` (random:index/randomPassword:RandomPassword), replaced because of: `length`",
+		"  - `length`: `24` → `32`",
+		"- **replace** `session-secret` (random:index/randomId:RandomId), replaced because of: `keepers`",
+		"  - `keepers.rotation`: `0` → `1`",
+		// The command provider gives no replace reasons; the replacing property comes from the detailed diff.
+		"- **replace** `image-build` (command:local:Command), replaced because of: `triggers[0]`",
+		"  - `triggers[0]`: `1` → `2`",
+		"#### Other changes",
+		"- **update** `notify` (command:local:Command), changed: `create`, `environment.SESSION`",
+		"  - `create`: `echo deployed first` → `echo deployed second`",
+		"  - `environment.SESSION`: `", "→ (known after apply)",
+	)
+	// Replacements come before other changes.
+	if strings.Index(md, "REPLACED") > strings.Index(md, "Other changes") {
+		t.Errorf("replacements must come first:\n%s", md)
+	}
+}
+
+func TestSecretsStayMasked(t *testing.T) {
+	raw, err := os.ReadFile("testdata/prog-mixed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdown(load(t, "prog-mixed.json"), "demo")
+	// The command's stdin is the generated password: the preview marks it secret.
+	mustContain(t, md, "  - `stdin`: [secret] → [secret]")
+	// Whatever the JSON shows only masked must stay so: no value next to a "[secret]" in the
+	// recording may appear in the summary, and the password's result is never shown.
+	if !strings.Contains(string(raw), `"result": "[secret]"`) {
+		t.Fatal("the recording no longer has a masked password result; re-record")
+	}
+	if strings.Contains(md, "result") {
+		t.Errorf("the password's result appears in the summary:\n%s", md)
+	}
+}
+
+func TestUpdateOnly(t *testing.T) {
+	md := markdown(load(t, "prog-update.json"), "demo")
+	mustContain(t, md, "| update | 1 |", "| same | 4 |", "- **update** `notify`", "`echo deployed first` → `echo deployed second`")
+	if strings.Contains(md, "REPLACED") {
+		t.Errorf("no replacement expected:\n%s", md)
+	}
+}
+
+// Preview JSON written with secrets shown (or by other tools) carries secret signature objects
+// instead of "[secret]"; those must be masked too.
+func TestSecretSignatureObjectsAreMasked(t *testing.T) {
+	raw, err := os.ReadFile("testdata/prog-mixed.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "plaintext": "\"hunter2-plain\""}`
+	n := strings.Count(string(raw), `"stdin": "[secret]"`)
+	if n == 0 {
+		t.Fatal("the recording has no masked stdin; re-record")
+	}
+	edited := strings.ReplaceAll(string(raw), `"stdin": "[secret]"`, `"stdin": `+sig)
+	p, err := Parse(strings.NewReader(edited))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := markdown(p, "demo")
+	if strings.Contains(md, "hunter2") {
+		t.Fatalf("a secret signature object leaked:\n%s", md)
+	}
+	mustContain(t, md, "  - `stdin`: [secret] → [secret]")
+}
