@@ -37,7 +37,8 @@ func suffix(t *testing.T) string {
 // eventually polls check until it reports done, failing with its last detail after timeout.
 func eventually(t *testing.T, timeout time.Duration, what string, check func() (bool, string, error)) {
 	t.Helper()
-	deadline := time.Now().Add(timeout)
+	start := time.Now()
+	deadline := start.Add(timeout)
 	var detail string
 	for {
 		done, d, err := check()
@@ -45,6 +46,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, check func() (
 			d = err.Error()
 		}
 		if done {
+			t.Logf("%s: after %.1f s", what, time.Since(start).Seconds())
 			return
 		}
 		detail = d
@@ -165,9 +167,11 @@ func TestKubernetesWorkloadsBecomeReady(t *testing.T) {
 	t.Cleanup(func() {
 		cctx, ccancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer ccancel()
+		start := time.Now()
 		if _, err := env.Kubectl(cctx, nil, "delete", "namespace", ns, "--wait=true", "--timeout=90s"); err != nil {
 			t.Errorf("cleanup: %v", err)
 		}
+		t.Logf("namespace %s deleted in %.1f s", ns, time.Since(start).Seconds())
 	})
 	// Pods need the namespace's default ServiceAccount, which the controller manager creates.
 	eventually(t, 30*time.Second, "the default ServiceAccount", func() (bool, string, error) {
@@ -357,7 +361,8 @@ func ping(ctx context.Context, dsn string) error {
 	return db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// run runs a bash script on the build host, with stdin as its input, and returns its output.
+// run runs a bash script (fed on stdin) on the build host and returns its stdout, then its
+// stderr.
 func run(t *testing.T, c *ssh.Client, script string) (string, error) {
 	t.Helper()
 	s, err := c.NewSession()
@@ -366,10 +371,11 @@ func run(t *testing.T, c *ssh.Client, script string) (string, error) {
 	}
 	defer s.Close()
 	s.Stdin = strings.NewReader(script)
-	var out bytes.Buffer
-	s.Stdout, s.Stderr = &out, &out
+	// Separate buffers: the session copies stdout and stderr from two goroutines.
+	var stdout, stderr bytes.Buffer
+	s.Stdout, s.Stderr = &stdout, &stderr
 	err = s.Run("bash -s")
-	return out.String(), err
+	return stdout.String() + stderr.String(), err
 }
 
 func TestBuildHostSSH(t *testing.T) {

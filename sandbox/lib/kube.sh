@@ -81,7 +81,9 @@ apiserver_start() {
 	fi
 	require_port_free kube-apiserver "$APISERVER_PORT"
 	# --endpoint-reconciler-type none: with a loopback advertise address the default reconciler
-	# would publish 127.0.0.1 as the kubernetes Service endpoint.
+	# would publish 127.0.0.1 as the kubernetes Service endpoint. TaintNodesByCondition would taint
+	# the new node not-ready, and only the node lifecycle controller (not run: kwok keeps the node
+	# Ready) lifts that taint.
 	spawn kube-apiserver kube-apiserver \
 		--etcd-servers "http://$HOST:$ETCD_PORT" \
 		--bind-address "$HOST" --advertise-address "$HOST" --secure-port "$APISERVER_PORT" \
@@ -97,6 +99,7 @@ apiserver_start() {
 		--requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
 		--requestheader-extra-headers-prefix X-Remote-Extra- \
 		--proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
+		--disable-admission-plugins TaintNodesByCondition \
 		--allow-privileged=true --profiling=false --event-ttl=1h --v=1
 	wait_until "kube-apiserver /readyz on https://$HOST:$APISERVER_PORT" 60 kube-apiserver apiserver_healthy
 }
