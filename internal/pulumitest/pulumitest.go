@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -223,4 +224,45 @@ func (tc *Toolchain) NewProject(t testing.TB, name, binary string, extra map[str
 		t.Fatal(err)
 	}
 	return tc.NewWorkspace(t, dir, extra)
+}
+
+// RequirePlugins checks that the toolchain's PULUMI_HOME has the named resource plugins
+// registered (toolchain/tools.sh build providers, kubernetes-plugin). Like Require, it skips the
+// test when they are missing unless INTERHUB_REQUIRE_TOOLS=1, where it fails it.
+func (tc *Toolchain) RequirePlugins(t testing.TB, names ...string) {
+	t.Helper()
+	cmd := exec.Command(tc.Bin("pulumi"), "plugin", "ls", "--json")
+	cmd.Env = tc.Env
+	out, err := cmd.Output()
+	var missing []string
+	if err != nil {
+		missing = names
+	} else {
+		var plugins []struct {
+			Name string `json:"name"`
+			Kind string `json:"kind"`
+		}
+		if err := json.Unmarshal(out, &plugins); err != nil {
+			missing = names
+		}
+		have := map[string]bool{}
+		for _, p := range plugins {
+			if p.Kind == "resource" {
+				have[p.Name] = true
+			}
+		}
+		for _, n := range names {
+			if !have[n] {
+				missing = append(missing, n)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	msg := fmt.Sprintf("resource plugins not registered in the toolchain: %s (run `make tools`)", strings.Join(missing, ", "))
+	if os.Getenv(RequireEnv) == "1" {
+		t.Fatalf("%s (%s=1)", msg, RequireEnv)
+	}
+	t.Skip(msg)
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -150,6 +151,8 @@ func startPulumi(t *testing.T, ws *pulumitest.Workspace, args ...string) *bgRun 
 	}
 	r.cmd = exec.CommandContext(ctx, bin, append(args, "--non-interactive")...)
 	r.cmd.Dir, r.cmd.Env = ws.Dir, ws.Env
+	// Its own process group, so a test can kill it with everything it started.
+	r.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	r.cmd.Stdout, r.cmd.Stderr = &r.out, &r.out
 	if err := r.cmd.Start(); err != nil {
 		cancel()
