@@ -252,9 +252,6 @@ func Parse(src Source, dir string) (*Config, error) {
 		c.Pgpool.UsersSecret = r.dnsSubdomain("pgpool.usersSecret", true)
 		c.Pgpool.Namespace = r.dnsLabel("pgpool.namespace", 63)
 		c.Pgpool.Deployment = r.dnsSubdomain("pgpool.deployment", true)
-		if c.Pgpool.Namespace == "" {
-			r.missing("pgpool.namespace", "required when inter-hub:pgpool.mode is bitnami")
-		}
 	case PgpoolPgEnc:
 		if path, _, _, ok := r.file("pgpool.conf"); ok {
 			c.Pgpool.Conf = path
@@ -268,7 +265,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	c.Session.Rotation = r.integer("session.rotation", 0, 1<<30)
 
 	// Registry.
-	c.Registry.Host = r.host("registry.host", true)
+	c.Registry.Host = r.hostPort("registry.host", true, true)
 	c.Registry.Repository = r.required("registry.repository")
 	if c.Registry.Repository != "" && !repoPath.MatchString(c.Registry.Repository) {
 		r.fail("registry.repository", "not a repository path (lowercase letters, digits, . _ - and /): %q", c.Registry.Repository)
@@ -523,8 +520,11 @@ func (r *reader) oneOf(key string, options ...string) string {
 	return ""
 }
 
-// host accepts a DNS name or an IP address, with an optional :port.
-func (r *reader) host(key string, required bool) string {
+// host accepts a DNS name or an IP address.
+func (r *reader) host(key string, required bool) string { return r.hostPort(key, required, false) }
+
+// hostPort accepts a DNS name or an IP address, with a :port when withPort.
+func (r *reader) hostPort(key string, required, withPort bool) string {
 	v := r.str(key)
 	if v == "" {
 		if required {
@@ -533,7 +533,7 @@ func (r *reader) host(key string, required bool) string {
 		return ""
 	}
 	h := v
-	if hh, port, err := net.SplitHostPort(v); err == nil {
+	if hh, port, err := net.SplitHostPort(v); err == nil && withPort {
 		if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 {
 			r.fail(key, "not a valid host name or IP address: %q", v)
 			return ""
