@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+)
+
+// registered is one resource registration the program made.
+type registered struct {
+	Type, Name string
+	Custom     bool
+	Inputs     resource.PropertyMap
+	RPC        *pulumirpc.RegisterResourceRequest
+	URN        string
+}
+
+// mocks records registrations and answers like the providers would, in the shape the
+// program reads back (status of a release, stdout of the build, random results).
+type mocks struct {
+	mu        sync.Mutex
+	resources []*registered
+}
+
+// fakeImage is what the mocked remote build prints.
+const fakeImage = "127.0.0.1:5443/inter-hub@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	r := &registered{
+		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Inputs: args.Inputs, RPC: args.RegisterRPC,
+		URN: urnOf(args.RegisterRPC),
+	}
+	m.mu.Lock()
+	m.resources = append(m.resources, r)
+	m.mu.Unlock()
+
+	state := args.Inputs.Copy()
+	id := args.Name + "-id"
+	switch args.TypeToken {
+	case "random:index/randomPassword:RandomPassword":
+		state["result"] = resource.NewProperty(fakePassword(args.Name, args.Inputs))
+		id = "none"
+	case "command:remote:Command":
+		state["stdout"] = resource.NewProperty(fakeImage + "\n")
+		state["stderr"] = resource.NewProperty("")
+	case "command:local:Command":
+		state["stdout"] = resource.NewProperty("")
+		state["stderr"] = resource.NewProperty("")
+	case "kubernetes:helm.sh/v3:Release":
+		state["status"] = resource.NewProperty(resource.PropertyMap{
+			"name":      args.Inputs["name"],
+			"namespace": args.Inputs["namespace"],
+			"revision":  resource.NewProperty(1.0),
+			"status":    resource.NewProperty("deployed"),
+		})
+	}
+	// What the engine does for additionalSecretOutputs.
+	for _, k := range args.RegisterRPC.GetAdditionalSecretOutputs() {
+		if v, ok := state[resource.PropertyKey(k)]; ok && !v.IsSecret() {
+			state[resource.PropertyKey(k)] = resource.MakeSecret(v)
+		}
+	}
+	return id, state, nil
+}
+
+func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	return resource.PropertyMap{}, nil
+}
+
+// fakePassword honours the character set the program asks for, so tests can check it.
+func fakePassword(name string, in resource.PropertyMap) string {
+	alphabet := ""
+	if b, ok := in["lower"]; !ok || b.BoolValue() {
+		alphabet += "abcdefghijklmnopqrstuvwxyz"
+	}
+	if b, ok := in["upper"]; !ok || b.BoolValue() {
+		alphabet += "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	}
+	if b, ok := in["numeric"]; !ok || b.BoolValue() {
+		alphabet += "0123456789"
+	}
+	if b, ok := in["special"]; !ok || b.BoolValue() {
+		if s, ok := in["overrideSpecial"]; ok {
+			alphabet += s.StringValue()
+		} else {
+			alphabet += "!@#$%&*()-_=+[]{}<>:?"
+		}
+	}
+	n := int(in["length"].NumberValue())
+	seed := sha256.Sum256([]byte(name))
+	out := make([]byte, n)
+	for i := range out {
+		out[i] = alphabet[int(seed[i%len(seed)]+byte(i))%len(alphabet)]
+	}
+	return string(out)
+}
+
+func urnOf(in *pulumirpc.RegisterResourceRequest) string {
+	parentType := ""
+	if p := in.GetParent(); p != "" {
+		parts := strings.Split(p, "::")
+		if len(parts) >= 3 {
+			parentType = parts[2] + "$"
+		}
+	}
+	if strings.HasPrefix(parentType, "pulumi:pulumi:Stack") {
+		parentType = ""
+	}
+	return "urn:pulumi:local::inter-hub::" + parentType + in.GetType() + "::" + in.GetName()
+}
+
+func (m *mocks) all() []*registered {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]*registered(nil), m.resources...)
+}
+
+// one returns the single resource of a type and name suffix, failing the test otherwise.
+func (m *mocks) one(t *testing.T, typ, name string) *registered {
+	t.Helper()
+	var found []*registered
+	for _, r := range m.all() {
+		if r.Type == typ && (name == "" || r.Name == name) {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one %s %q, found %d", typ, name, len(found))
+	}
+	return found[0]
+}
+
+func (m *mocks) ofType(typ string) []*registered {
+	var out []*registered
+	for _, r := range m.all() {
+		if r.Type == typ {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// gateRecorder stands in for checks.Run: it records the checks and fails the named ones.
+type gateRecorder struct {
+	mu     sync.Mutex
+	checks []checks.Check
+	fail   map[string]string
+}
+
+func (g *gateRecorder) run(_ context.Context, _ time.Duration, cs ...checks.Check) checks.Results {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.checks = cs
+	out := make(checks.Results, len(cs))
+	for i, c := range cs {
+		out[i] = checks.Result{Name: c.Name, Enabled: c.Enabled}
+		if msg, ok := g.fail[c.Name]; ok && c.Enabled {
+			out[i].Err = fmt.Errorf("%s", msg)
+		}
+	}
+	return out
+}
+
+// runProgram runs deploy under mocks with the given configuration and returns the recorded
+// registrations, the resolved stack outputs and their secretness.
+func runProgram(t *testing.T, config map[string]string, secretKeys []string, gate *gateRecorder) (*mocks, map[string]any, map[string]bool, error) {
+	t.Helper()
+	cfgJSON, _ := json.Marshal(config)
+	keysJSON, _ := json.Marshal(secretKeys)
+	t.Setenv(pulumi.EnvConfig, string(cfgJSON))
+	t.Setenv(pulumi.EnvConfigSecretKeys, string(keysJSON))
+	t.Setenv("SOPS_AGE_KEY_FILE", "")
+	t.Setenv("SOPS_AGE_KEY", "")
+	if gate == nil {
+		gate = &gateRecorder{}
+	}
+	m := &mocks{}
+	var mu sync.Mutex
+	values := map[string]any{}
+	secret := map[string]bool{}
+	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		outs, err := deploy(ctx, gate.run)
+		if err != nil {
+			return err
+		}
+		for name, v := range outs {
+			o := pulumi.ToOutput(v)
+			o.ApplyT(func(x any) any {
+				mu.Lock()
+				values[name] = x
+				mu.Unlock()
+				return x
+			})
+			// Blocks until the output resolves; registrations run on their own goroutines.
+			s := pulumi.IsSecret(o)
+			mu.Lock()
+			secret[name] = s
+			mu.Unlock()
+		}
+		return nil
+	}, pulumi.WithMocks("inter-hub", "local", m))
+	mu.Lock()
+	defer mu.Unlock()
+	return m, values, secret, err
+}
+
+func hexOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
