@@ -201,10 +201,7 @@ leftovers() {
 	for p in /proc/[0-9]*; do
 		p=${p#/proc/}
 		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
-		case ${exe##*/} in
-		etcd | kube-apiserver | kube-controller-manager | kube-scheduler | kwok | postgres | pgpool | sshd | docker-registry) ;;
-		*) continue ;;
-		esac
+		[[ $sandbox_programs == *" ${exe##*/} "* ]] || continue
 		ours "$p" && echo "$p"
 	done
 	return 0

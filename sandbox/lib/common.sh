@@ -72,9 +72,41 @@ ours() {
 	return 1
 }
 
-# running NAME prints the PID of a live sandbox process NAME; a stale pid file is removed.
+# Programs the sandbox starts, by executable name.
+readonly sandbox_programs=" etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd docker-registry "
+
+# group_members PGID prints the live sandbox programs in process group PGID. spawn makes every
+# process the leader of its own group, and children stay in it: pgpool's children keep the
+# listening socket open even when their parent was killed.
+group_members() {
+	local pid pgid exe
+	ps -e -o pid=,pgid= | while read -r pid pgid; do
+		[ "$pgid" = "$1" ] || continue
+		is_dead "$pid" && continue
+		exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || continue
+		[[ $sandbox_programs == *" ${exe##*/} "* ]] && echo "$pid"
+	done
+	return 0
+}
+
+# kill_group PGID kills what is left of a process group of sandbox programs, and waits for it.
+kill_group() {
+	local p left i
+	for i in $(seq 1 100); do
+		left=$(group_members "$1")
+		[ -z "$left" ] && return 0
+		for p in $left; do kill -KILL "$p" 2>/dev/null || true; done
+		sleep 0.05
+	done
+	say "processes $left of group $1 did not exit"
+	return 1
+}
+
+# running NAME prints the PID of a live sandbox process NAME. A stale pid file (the process died,
+# or the PID now belongs to something else) is removed, after killing children the dead process
+# left behind.
 running() {
-	local f pid
+	local f pid left
 	f=$(pidfile "$1")
 	[ -f "$f" ] || return 1
 	pid=$(cat "$f")
@@ -83,6 +115,13 @@ running() {
 		return 0
 	fi
 	say "$1: stale pid file (pid ${pid:-?} is not a sandbox process), removing it"
+	if [[ $pid =~ ^[0-9]+$ ]]; then
+		left=$(group_members "$pid")
+		if [ -n "$left" ]; then
+			say "$1: killing what pid $pid left behind: $(echo "$left" | tr '\n' ' ')"
+			kill_group "$pid" || true
+		fi
+	fi
 	rm -f "$f"
 	return 1
 }
@@ -139,6 +178,7 @@ stop() {
 	# Children that outlive their parent (sshd sessions) were recorded a moment ago by PID.
 	for p in $kids; do is_dead "$p" || kill -KILL "$p" 2>/dev/null || true; done
 	while ! is_dead "$pid"; do sleep 0.05; done
+	kill_group "$pid" || true
 	rm -f "$(pidfile "$name")"
 	say "stopped $name (pid $pid) in $(since "$t0")"
 }
