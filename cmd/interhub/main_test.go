@@ -144,4 +144,16 @@ func TestDriftCommandOnRecordedJSON(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "no drift") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
+	data, err = os.ReadFile("../../internal/drift/testdata/refresh-drift.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, code = run(t, string(data), "drift", "--stack", "demo", "--json-stdin")
+	if code != 1 || !strings.Contains(out, "DRIFT: 2 resource(s)") || !strings.Contains(out, "pulumi up --refresh --stack demo") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	errJSON, _ := os.ReadFile("../../internal/previewsummary/testdata/slowprog-error.json")
+	if _, errOut, code := run(t, string(errJSON), "drift", "--stack", "demo", "--json-stdin"); code != 2 || !strings.Contains(errOut, "drift unknown") {
+		t.Fatalf("a failed refresh must exit 2: %d %s", code, errOut)
+	}
 }
