@@ -34,6 +34,39 @@ source "$here/lib/registry.sh"
 # Processes in start order; `down` stops them in reverse.
 readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd registry)
 
+# component_ports NAME prints the ports component NAME listens on.
+component_ports() {
+	case $1 in
+	etcd) echo "$ETCD_PORT $ETCD_PEER_PORT" ;;
+	kube-apiserver) echo "$APISERVER_PORT" ;;
+	kube-controller-manager) echo "$KCM_PORT" ;;
+	kube-scheduler) echo "$SCHEDULER_PORT" ;;
+	kwok) echo "" ;;
+	postgres) echo "$PG_PORT" ;;
+	pgpool) echo "$PGPOOL_PORT $PCP_PORT" ;;
+	sshd) echo "$SSH_PORT" ;;
+	registry) echo "$REGISTRY_PORT" ;;
+	esac
+}
+
+# preflight fails, before anything is written, when a port of a part that is not running here is
+# taken by another process (another checkout's sandbox, a system sshd on 2222, ...).
+preflight() {
+	local c port owner busy=()
+	for c in "${components[@]}"; do
+		running "$c" >/dev/null && continue
+		for port in $(component_ports "$c"); do
+			if port_busy "$port"; then
+				owner=$(port_owner "$port")
+				busy+=("$HOST:$port ($c) is used by ${owner:-another process}")
+			fi
+		done
+	done
+	[ ${#busy[@]} -eq 0 ] && return
+	printf 'sandbox: %s\n' "${busy[@]}" >&2
+	die "ports are taken; stop those processes, or run 'sandbox.sh down' with INTERHUB_SANDBOX_DIR set to the state dir of the sandbox that holds them"
+}
+
 # Debian packages and a file each provides.
 readonly debian_packages=(
 	"postgresql-15:$PG_BIN/postgres" pgpool2:/usr/sbin/pgpool pgpool2:/usr/sbin/pg_enc
@@ -145,6 +178,7 @@ cmd_up() {
 	# registry lives in /etc/containers: all need root.
 	[ "$(id -u)" -eq 0 ] || die "sandbox.sh up must run as root (it starts PostgreSQL as user postgres, sshd, and writes /etc/containers/certs.d)"
 	ensure_tools
+	preflight
 	pki_ensure
 	pg_paths
 	say "starting in $state"
@@ -254,17 +288,8 @@ cmd_status() {
 	pg_paths >/dev/null 2>&1 || true
 	printf '%-24s %-8s %-22s %-8s %s\n' COMPONENT PID LISTEN HEALTH "RSS MiB (with children)"
 	for c in "${components[@]}"; do
-		case $c in
-		etcd) port=$ETCD_PORT ;;
-		kube-apiserver) port=$APISERVER_PORT ;;
-		kube-controller-manager) port=$KCM_PORT ;;
-		kube-scheduler) port=$SCHEDULER_PORT ;;
-		kwok) port="" ;;
-		postgres) port=$PG_PORT ;;
-		pgpool) port="$PGPOOL_PORT,$PCP_PORT" ;;
-		sshd) port=$SSH_PORT ;;
-		registry) port=$REGISTRY_PORT ;;
-		esac
+		port=$(component_ports "$c")
+		port=${port// /,}
 		health=down rss=""
 		if pid=$(running "$c" 2>/dev/null); then
 			health=unhealthy
