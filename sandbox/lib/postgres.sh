@@ -14,7 +14,8 @@ pg_paths() {
 			local ext
 			ext=/var/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/postgres
 			say "postgres: user postgres cannot reach $state; keeping its data in $ext (symlinked from $pgroot)"
-			rm -rf "$pgroot"
+			# A new link means a new state dir: data left there by a deleted one is not reused.
+			rm -rf "$pgroot" "$ext"
 			mkdir -p "$ext"
 			ln -s "$ext" "$pgroot"
 		fi
