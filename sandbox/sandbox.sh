@@ -180,7 +180,7 @@ cmd_up() {
 	ensure_tools
 	preflight
 	pki_ensure
-	pg_paths
+	pg_paths create
 	say "starting in $state"
 	# The parts start side by side (the apiserver's start dominates); each job fails on its own
 	# first error, and up waits for all of them before it reports.

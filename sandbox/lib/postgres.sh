@@ -7,19 +7,23 @@
 
 as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
 
+# pg_paths [create] sets pgroot, pgdata, pgsock and pgpool_dir; with "create" (up) it may make the
+# /var/tmp data directory and its link.
 pg_paths() {
 	pgroot=$state/postgres
-	if [ -L "$pgroot" ] || ! as_postgres test -x "$state"; then
-		if [ ! -L "$pgroot" ]; then
-			local ext
-			ext=/var/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/postgres
-			say "postgres: user postgres cannot reach $state; keeping its data in $ext (symlinked from $pgroot)"
-			# A new link means a new state dir: data left there by a deleted one is not reused.
-			rm -rf "$pgroot" "$ext"
-			mkdir -p "$ext"
-			ln -s "$ext" "$pgroot"
-		fi
+	if [ -L "$pgroot" ]; then
 		pgroot=$(readlink -f "$pgroot")
+		extra_roots+=("$pgroot/")
+	elif [ "${1:-}" = create ] && ! as_postgres test -x "$state"; then
+		[ -e "$pgroot" ] && die "postgres: user postgres cannot reach $pgroot; make every directory above it traversable (chmod o+x) or set INTERHUB_SANDBOX_DIR elsewhere"
+		local ext
+		ext=/var/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/postgres
+		say "postgres: user postgres cannot reach $state; keeping its data in $ext (symlinked from $pgroot)"
+		# A new link means a new state dir: data left there by a deleted one is not reused.
+		rm -rf "$ext"
+		mkdir -p "$ext"
+		ln -s "$ext" "$pgroot"
+		pgroot=$ext
 		extra_roots+=("$pgroot/")
 	fi
 	pgdata=$pgroot/data
