@@ -200,6 +200,6 @@ kube_down() {
 	stop kube-scheduler TERM 10
 	stop kube-controller-manager TERM 10
 	# The apiserver goes before etcd: the other way round it spends its shutdown retrying etcd.
-	stop kube-apiserver TERM 20
+	stop kube-apiserver TERM 10
 	stop etcd TERM 20
 }
