@@ -33,6 +33,10 @@ readonly INGRESS_IP=127.0.0.1
 
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 
+# Go programs (etcd, Kubernetes, kwok, the registry) collect garbage twice as often as by default:
+# about 10 % less memory for a little CPU, which keeps the whole sandbox under 1 GiB.
+readonly GO_ENV=(env GOGC=50)
+
 say() { printf 'sandbox: %s\n' "$*" >&2; }
 die() {
 	printf 'sandbox: error: %s\n' "$*" >&2

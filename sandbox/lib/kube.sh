@@ -61,7 +61,7 @@ etcd_start() {
 	require_port_free etcd "$ETCD_PORT"
 	require_port_free etcd-peer "$ETCD_PEER_PORT"
 	# Plain HTTP on loopback: only the apiserver talks to it. No fsync: disposable data.
-	spawn etcd etcd --name sandbox --data-dir "$state/etcd" \
+	spawn etcd "${GO_ENV[@]}" etcd --name sandbox --data-dir "$state/etcd" \
 		--listen-client-urls "http://$HOST:$ETCD_PORT" --advertise-client-urls "http://$HOST:$ETCD_PORT" \
 		--listen-peer-urls "http://$HOST:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://$HOST:$ETCD_PEER_PORT" \
 		--initial-cluster "sandbox=http://$HOST:$ETCD_PEER_PORT" \
@@ -84,7 +84,7 @@ apiserver_start() {
 	# would publish 127.0.0.1 as the kubernetes Service endpoint. TaintNodesByCondition would taint
 	# the new node not-ready, and only the node lifecycle controller (not run: kwok keeps the node
 	# Ready) lifts that taint.
-	spawn kube-apiserver kube-apiserver \
+	spawn kube-apiserver "${GO_ENV[@]}" kube-apiserver \
 		--etcd-servers "http://$HOST:$ETCD_PORT" \
 		--bind-address "$HOST" --advertise-address "$HOST" --secure-port "$APISERVER_PORT" \
 		--tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
@@ -117,7 +117,7 @@ kcm_start() {
 	fi
 	require_port_free kube-controller-manager "$KCM_PORT"
 	# No leader election: one instance, and a restart does not wait for an old lease to expire.
-	spawn kube-controller-manager kube-controller-manager \
+	spawn kube-controller-manager "${GO_ENV[@]}" kube-controller-manager \
 		--kubeconfig "$kd/controller-manager.kubeconfig" \
 		--authentication-kubeconfig "$kd/controller-manager.kubeconfig" \
 		--authorization-kubeconfig "$kd/controller-manager.kubeconfig" \
@@ -137,7 +137,7 @@ scheduler_start() {
 		return
 	fi
 	require_port_free kube-scheduler "$SCHEDULER_PORT"
-	spawn kube-scheduler kube-scheduler \
+	spawn kube-scheduler "${GO_ENV[@]}" kube-scheduler \
 		--kubeconfig "$kd/scheduler.kubeconfig" \
 		--authentication-kubeconfig "$kd/scheduler.kubeconfig" \
 		--authorization-kubeconfig "$kd/scheduler.kubeconfig" \
@@ -159,7 +159,7 @@ kwok_start() {
 	# On old etcd data the node's Lease still names the previous kwok; until it expires a new kwok
 	# ignores the node's pods (about 40 s). Leases are kwok's alone here.
 	kctl -n kube-node-lease delete leases --all --ignore-not-found >/dev/null
-	spawn kwok kwok --kubeconfig "$kd/kwok.kubeconfig" --config "$kd/kwok-stages.yaml" \
+	spawn kwok "${GO_ENV[@]}" kwok --kubeconfig "$kd/kwok.kubeconfig" --config "$kd/kwok-stages.yaml" \
 		--manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
 		--cidr "$POD_CIDR" --node-ip "$INGRESS_IP" --node-lease-duration-seconds 40
 }

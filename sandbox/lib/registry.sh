@@ -77,7 +77,7 @@ registry_up() {
 		return
 	fi
 	require_port_free registry "$REGISTRY_PORT"
-	spawn registry docker-registry serve "$state/registry/config.yml"
+	spawn registry "${GO_ENV[@]}" docker-registry serve "$state/registry/config.yml"
 	wait_until "the registry to answer on https://$HOST:$REGISTRY_PORT/v2/" 20 registry registry_healthy
 	say "registry: ready ($(since "$t0"))"
 }
