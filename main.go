@@ -4,6 +4,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -15,7 +18,32 @@ import (
 )
 
 func main() {
-	pulumi.Run(program(checks.Run))
+	body := reported(program(checks.Run))
+	if err := pulumi.RunErr(body); err != nil {
+		if errors.Is(err, pulumi.ErrPlugins) {
+			pulumi.Run(body) // prints the required plugins
+		}
+		if !errors.Is(err, errReported) {
+			fmt.Fprintln(os.Stderr, err)
+		}
+		// Tells the language host that the error has been reported.
+		os.Exit(32)
+	}
+}
+
+var errReported = errors.New("the program's error has been reported")
+
+// reported logs the program's own error as one diagnostic, as written, rather than wrapped in
+// pulumi.Run's "an unhandled error occurred" list: configuration and gate errors are meant to
+// be read by the operator.
+func reported(run pulumi.RunFunc) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		if err := run(ctx); err != nil {
+			_ = ctx.Log.Error(err.Error(), nil)
+			return errReported
+		}
+		return nil
+	}
 }
 
 // gateRunner runs the readiness checks (checks.Run; tests pass a recorder).
