@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -297,8 +298,8 @@ func TestPostgresThroughPgpool(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		// Directly, not through pgpool: pgpool keeps the role's backend cached, and a drop
-		// through it waits 5 s for that backend.
+		// Directly, not through pgpool, and WITH (FORCE): a backend of the role's database may
+		// still be closing.
 		direct, err := sql.Open("postgres", pg.DirectDSN(pg.AdminUser, pg.AdminPassword, pg.Database))
 		if err != nil {
 			t.Errorf("cleanup: %v", err)
@@ -333,6 +334,35 @@ func TestPostgresThroughPgpool(t *testing.T) {
 	}
 	if err := ping(ctx, pg.PgpoolDSN(role, password, role)); err != nil {
 		t.Fatalf("after pg_enc the new role cannot log in through pgpool: %v", err)
+	}
+	// Every pgpool child must see the new entry, and the old ones, also under concurrent logins.
+	var wg sync.WaitGroup
+	errs := make(chan error, 48)
+	for i := 0; i < 48; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			dsn := pg.PgpoolDSN(role, password, role)
+			if i%2 == 0 {
+				dsn = pg.AdminDSN()
+			}
+			if err := ping(ctx, dsn); err != nil {
+				errs <- err
+			}
+		}(i)
+		if i%8 == 7 {
+			wg.Wait()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	failed := 0
+	for err := range errs {
+		failed++
+		t.Log(err)
+	}
+	if failed > 0 {
+		t.Fatalf("%d of 48 logins through pgpool failed after pg_enc", failed)
 	}
 	if err := ping(ctx, pg.PgpoolDSN(role, "wrong-"+password, role)); err == nil {
 		t.Fatal("a wrong password was accepted through pgpool")

@@ -124,6 +124,11 @@ authentication_timeout = 30
 num_init_children = 12
 max_pool = 2
 child_life_time = 300
+# One client session per child. pgpool opens pool_passwd once, before forking, and its children
+# re-read it through that shared stdio stream: after pg_enc rewrites the file, long-lived children
+# keep answering from stale buffers (here 18 of 20 first logins of a new role failed, and 10 of
+# 120 concurrent logins of existing ones). A fresh child per session reads the current file.
+child_max_connections = 1
 connection_cache = on
 load_balance_mode = off
 health_check_period = 0
