@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // nixEnv returns the environment the stand-in needs, skipping (or failing under
@@ -229,5 +230,34 @@ func TestNixStandInFailsClearly(t *testing.T) {
 	}
 	if len(entries) != 0 {
 		t.Fatalf("failed builds left %d entries in the store", len(entries))
+	}
+}
+
+func TestNixStandInSlowBuildHook(t *testing.T) {
+	dir := sampleCheckout(t, "v2")
+	f := filepath.Join(dir, "flake.nix")
+	b, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f, append([]byte("# sandbox: build-seconds 2\n"), b...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "commit", "-q", "-am", "slow build")
+	env := nixEnv(t, t.TempDir())
+	start := time.Now()
+	if out, err := nixBuild(t, dir, env, ".#docker"); err != nil {
+		t.Fatalf("nix build: %v: %s", err, out)
+	}
+	if d := time.Since(start); d < 2*time.Second {
+		t.Fatalf("a build marked build-seconds 2 took %s", d)
+	}
+	// Built once, the revision is in the store: no second wait.
+	start = time.Now()
+	if out, err := nixBuild(t, dir, env, ".#docker"); err != nil {
+		t.Fatalf("second nix build: %v: %s", err, out)
+	}
+	if d := time.Since(start); d >= 2*time.Second {
+		t.Fatalf("the second build of a stored revision took %s", d)
 	}
 }
