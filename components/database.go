@@ -150,6 +150,16 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	return d, nil
 }
 
+// passwordDigest changes whenever the role's name or password does. A digest of a 32-character
+// random password reveals nothing, and keeping it out of the secret store keeps the change
+// visible in diffs.
+func passwordDigest(role *postgresql.Role, password *random.RandomPassword) pulumi.StringOutput {
+	return pulumi.Unsecret(pulumi.All(role.Name, password.Result).ApplyT(func(v []any) string {
+		sum := sha256.Sum256([]byte(v[0].(string) + "\x00" + v[1].(string)))
+		return hex.EncodeToString(sum[:])
+	})).(pulumi.StringOutput)
+}
+
 func databaseURL(role, password, db string, e Endpoint) string {
 	u := url.URL{
 		Scheme:   "postgresql",
@@ -173,7 +183,7 @@ func pgEncStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.
 			"PGPOOL_KEYFILE": pulumi.String(p.KeyFile),
 		},
 		Stdin:                  pulumi.Sprintf("%s:%s\n", role.Name, password.Result),
-		Triggers:               pulumi.Array{role.Name, password.Result},
+		Triggers:               pulumi.Array{role.Name, passwordDigest(role, password)},
 		Logging:                local.LoggingNone,
 		AddPreviousOutputInEnv: pulumi.Bool(false),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{role}))
@@ -205,12 +215,7 @@ func bitnamiStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresq
 	if err != nil {
 		return pulumi.IDOutput{}, fmt.Errorf("pgpool users secret: %w", err)
 	}
-	// A digest of a 32-character random password reveals nothing; keeping it out of the secret
-	// store keeps the restart visible in diffs.
-	checksum := pulumi.Unsecret(pulumi.All(role.Name, password.Result).ApplyT(func(v []any) string {
-		sum := sha256.Sum256([]byte(v[0].(string) + "\x00" + v[1].(string)))
-		return hex.EncodeToString(sum[:])
-	})).(pulumi.StringOutput)
+	checksum := passwordDigest(role, password)
 	restart, err := appsv1.NewDeploymentPatch(ctx, name+"-pgpool-restart", &appsv1.DeploymentPatchArgs{
 		Metadata: &metav1.ObjectMetaPatchArgs{
 			Name:      pulumi.String(p.Deployment),

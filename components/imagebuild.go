@@ -73,7 +73,10 @@ func NewImageBuild(ctx *pulumi.Context, name string, args *ImageBuildArgs, opts 
 	if err != nil {
 		return nil, fmt.Errorf("image build: %w", err)
 	}
-	b.Image = cmd.Stdout.ApplyT(ParseImage).(pulumi.StringOutput)
+	// Providers may mark stdout secret because stdin (the registry password) is. The output is
+	// checked to be exactly one image reference, which is not secret; leaving it secret would
+	// hide the image in the release's values and the stack outputs.
+	b.Image = pulumi.Unsecret(cmd.Stdout.ApplyT(ParseImage)).(pulumi.StringOutput)
 	if err := ctx.RegisterResourceOutputs(b, pulumi.Map{"image": b.Image}); err != nil {
 		return nil, err
 	}
