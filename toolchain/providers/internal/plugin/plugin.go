@@ -9,8 +9,11 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
+	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 )
 
@@ -86,11 +89,29 @@ func Run(name, version string, prov p.Provider) {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-%s: built without a version (-ldflags \"-X main.version=...\")\n", name)
 		os.Exit(1)
 	}
-	if err := p.RunProvider(context.Background(), name, version, prov); err != nil {
+	ctx, cancel := engineWatch(os.Args[1:], engineCheckInterval)
+	defer cancel()
+	if err := p.RunProvider(ctx, name, version, prov); err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-%s: %v\n", name, err)
 		os.Exit(1)
 	}
 }
+
+// engineWatch returns a context cancelled once the engine stops answering health checks. The
+// engine's address is the last argument. The SDK's own check cancels a context nothing listens
+// to, so a plugin whose `pulumi` process was killed would otherwise run forever.
+func engineWatch(args []string, interval time.Duration) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	if n := len(args); n > 0 && !strings.HasPrefix(args[n-1], "-") {
+		if err := rpcutil.Healthcheck(ctx, args[n-1], interval, cancel); err != nil {
+			fmt.Fprintf(os.Stderr, "engine health check: %v\n", err)
+		}
+	}
+	return ctx, cancel
+}
+
+// engineCheckInterval is how often a plugin checks that the engine is still there.
+const engineCheckInterval = 30 * time.Second
 
 // DeleteBeforeReplaceWhenNamed makes a replacement of the given resource types
 // delete the old object first when its "name" input is set and unchanged, as
