@@ -8,10 +8,15 @@ package main
 //go:generate go run ./gen
 
 import (
+	"context"
 	_ "embed"
+	"os"
+	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/provider"
 	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 )
 
 //go:embed schema-embed.json
@@ -21,5 +26,25 @@ var pulumiSchema []byte
 var terraformMapping []byte
 
 func main() {
+	exitWithEngine(os.Args[1:])
 	provider.Serve("kubernetes", version.Version, pulumiSchema, terraformMapping)
+}
+
+// exitWithEngine ends the plugin once the engine (the last argument) stops answering health
+// checks. The SDK version the provider builds with wires its own check to a context nothing
+// listens to, so a plugin whose `pulumi` process was killed would otherwise run forever.
+func exitWithEngine(args []string) {
+	n := len(args)
+	if n == 0 || strings.HasPrefix(args[n-1], "-") {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := rpcutil.Healthcheck(ctx, args[n-1], 30*time.Second, cancel); err != nil {
+		cancel()
+		return
+	}
+	go func() {
+		<-ctx.Done()
+		os.Exit(1)
+	}()
 }
