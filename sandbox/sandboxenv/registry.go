@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -89,4 +90,36 @@ func (r Registry) DeleteManifest(ctx context.Context, repository, digest string)
 		return fmt.Errorf("registry DELETE %s: %s", url, resp.Status)
 	}
 	return nil
+}
+
+// Tags lists the tags of a repository; a repository the registry does not know has none.
+func (r Registry) Tags(ctx context.Context, repository string) ([]string, error) {
+	c, err := r.HTTPClient()
+	if err != nil {
+		return nil, err
+	}
+	url := fmt.Sprintf("https://%s/v2/%s/tags/list", r.Host, repository)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.SetBasicAuth(r.User, r.Password)
+	resp, err := c.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("registry GET %s: %w", url, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return nil, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("registry GET %s: %s", url, resp.Status)
+	}
+	var list struct {
+		Tags []string `json:"tags"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&list); err != nil {
+		return nil, fmt.Errorf("registry GET %s: %w", url, err)
+	}
+	return list.Tags, nil
 }
