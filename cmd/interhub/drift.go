@@ -59,7 +59,9 @@ func runDrift(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	drift.Write(stdout, *stack, found)
 	if len(found) > 0 {
 		fmt.Fprintf(stdout, "To see the differences: pulumi refresh --preview-only --diff --stack %s\n", *stack)
-		fmt.Fprintf(stdout, "To put them back as the program declares them: pulumi up --refresh --stack %s\n", *stack)
+		// Fields changed with kubectl belong to kubectl's field manager afterwards; without
+		// forcing, Pulumi's server-side apply stops on the conflict.
+		fmt.Fprintf(stdout, "To put them back as the program declares them: PULUMI_K8S_ENABLE_PATCH_FORCE=true pulumi up --refresh --stack %s\n", *stack)
 		fmt.Fprintf(stdout, "To accept the changes into the state instead: pulumi refresh --stack %s\n", *stack)
 		return 1
 	}

@@ -149,7 +149,7 @@ func TestDriftCommandOnRecordedJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, code = run(t, string(data), "drift", "--stack", "demo", "--json-stdin")
-	if code != 1 || !strings.Contains(out, "DRIFT: 2 resource(s)") || !strings.Contains(out, "pulumi up --refresh --stack demo") {
+	if code != 1 || !strings.Contains(out, "DRIFT: 2 resource(s)") || !strings.Contains(out, "PULUMI_K8S_ENABLE_PATCH_FORCE=true pulumi up --refresh --stack demo") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	errJSON, _ := os.ReadFile("../../internal/previewsummary/testdata/slowprog-error.json")

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 )
 
 // TestDriftNamesResourcesChangedBehindPulumisBack deploys the program's local stack, changes
@@ -36,7 +38,7 @@ func TestDriftNamesResourcesChangedBehindPulumisBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	before := s.pulumi(t, shortTimeout, "stack", "export").Stdout
+	before := s.export(t)
 	out, code = drift()
 	if code != 1 {
 		t.Fatalf("drift must exit 1: exit %d\n%s", code, out)
@@ -45,18 +47,24 @@ func TestDriftNamesResourcesChangedBehindPulumisBack(t *testing.T) {
 		"DRIFT: 2 resource(s)",
 		"kubernetes:core/v1:Namespace", "metadata.labels",
 		"postgresql:index/role:Role", "connectionLimit",
-		"pulumi up --refresh --stack " + s.name,
+		"PULUMI_K8S_ENABLE_PATCH_FORCE=true pulumi up --refresh --stack " + s.name,
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("drift output lacks %q:\n%s", want, out)
 		}
 	}
-	if after := s.pulumi(t, shortTimeout, "stack", "export").Stdout; after != before {
+	if after := s.export(t); after != before {
 		t.Fatal("the drift check changed the state")
 	}
 
-	// The remedy the output names puts both back, and the check passes again.
-	s.pulumi(t, upTimeout, "up", "--yes", "--refresh")
+	// The remedy the output names puts both back (taking the label back from kubectl's field
+	// manager), and the check passes again.
+	force := *s.ws
+	force.Env = pulumitest.MergeEnv(s.ws.Env, map[string]string{"PULUMI_K8S_ENABLE_PATCH_FORCE": "true"})
+	force.MustRun(t, upTimeout, "up", "--yes", "--refresh", "--stack", s.name, "--config-file", s.configFile)
+	if got, err := s.env.Kubectl(ctx, nil, "get", "namespace", s.namespace, "-o", `jsonpath={.metadata.labels.app\.kubernetes\.io/part-of}`); err != nil || string(got) != "inter-hub" {
+		t.Fatalf("namespace label after the remedy: %q %v", got, err)
+	}
 	if out, code = drift(); code != 0 {
 		t.Fatalf("after up --refresh: exit %d\n%s", code, out)
 	}

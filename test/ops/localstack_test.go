@@ -81,6 +81,12 @@ func newOpsStack(t *testing.T, suffix string) *opsStack {
 	return s
 }
 
+// export returns `pulumi stack export` of the stack.
+func (s *opsStack) export(t *testing.T) string {
+	t.Helper()
+	return s.ws.MustRun(t, shortTimeout, "stack", "export", "--stack", s.name).Stdout
+}
+
 // pulumi runs a CLI command on the stack with its config file, failing the test on error.
 func (s *opsStack) pulumi(t *testing.T, timeout time.Duration, args ...string) pulumitest.Result {
 	t.Helper()
@@ -88,7 +94,8 @@ func (s *opsStack) pulumi(t *testing.T, timeout time.Duration, args ...string) p
 }
 
 func (s *opsStack) destroy(t *testing.T) {
-	r := s.ws.Run(t, upTimeout, "destroy", "--yes", "--stack", s.name, "--config-file", s.configFile)
+	// The role and database are protected; destroy removes everything else.
+	r := s.ws.Run(t, upTimeout, "destroy", "--yes", "--exclude-protected", "--stack", s.name, "--config-file", s.configFile)
 	if r.Err != nil {
 		t.Logf("destroy of %s: %v\n%s", s.name, r.Err, r.Output())
 	}
@@ -99,7 +106,9 @@ func (s *opsStack) destroy(t *testing.T) {
 		return
 	}
 	defer db.Close()
+	// PostgreSQL 15: only the owner (or a member of it) may drop the database.
 	for _, q := range []string{
+		fmt.Sprintf(`GRANT %q TO %q`, s.role, s.env.Postgres.AdminUser),
 		fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, s.role),
 		fmt.Sprintf(`DROP ROLE IF EXISTS %q`, s.role),
 	} {
