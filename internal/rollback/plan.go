@@ -103,7 +103,7 @@ func NewPlan(updates []history.Update, version int, current map[string]history.C
 				// Ciphertexts are not comparable without decrypting; nothing to say.
 				continue
 			}
-			p.Kept = append(p.Kept, Kept{k, "secret: secrets stay as they are now (a rotated credential must not come back)"})
+			p.Kept = append(p.Kept, Kept{k, "secret: a rotated credential must not come back"})
 		case o.KeepCurrent[name] != "":
 			p.Kept = append(p.Kept, Kept{k, o.KeepCurrent[name]})
 		case o.Known != nil && !o.Known(name):
