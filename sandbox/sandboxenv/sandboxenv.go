@@ -32,6 +32,8 @@ type Env struct {
 	Postgres   Postgres   `json:"postgres"`
 	BuildHost  BuildHost  `json:"buildHost"`
 	Registry   Registry   `json:"registry"`
+	// Edge is absent in an env.json written before the sandbox had one.
+	Edge Edge `json:"edge"`
 }
 
 // Kubernetes is the control plane: kube-apiserver with client-certificate auth, one kwok node.
@@ -106,6 +108,23 @@ type Registry struct {
 	User       string `json:"user"`
 	Password   string `json:"password"`
 	CAFile     string `json:"caFile"`
+}
+
+// Edge plays Traefik and the app for Ingresses of class traefik: it routes each request by the
+// cluster's Ingresses, Services and EndpointSlices and answers on behalf of a ready pod, from the
+// pod's image in the registry and its Secret. HTTPS with a certificate from the sandbox CA for
+// localhost, *.localhost and 127.0.0.1.
+type Edge struct {
+	// URL is the local stack's app URL (https://inter-hub.localhost); names under .localhost do
+	// not resolve everywhere, so clients dial Listen for them (smoke --connect-to).
+	URL    string `json:"url"`
+	Listen string `json:"listen"` // 127.0.0.1:8443
+	Host   string `json:"host"`
+	Port   int    `json:"port"`
+	CAFile string `json:"caFile"`
+	// IngressClass and Entrypoint: the Ingresses it serves (Traefik's websecure entrypoint).
+	IngressClass string `json:"ingressClass"`
+	Entrypoint   string `json:"entrypoint"`
 }
 
 // Dir returns the state directory: $INTERHUB_SANDBOX_DIR, or .sandbox at the repository root
@@ -203,6 +222,11 @@ func (e *Env) validate() error {
 	need("registry.user", e.Registry.User)
 	need("registry.password", e.Registry.Password)
 	need("registry.caFile", e.Registry.CAFile)
+	if e.Edge != (Edge{}) {
+		need("edge.listen", e.Edge.Listen)
+		need("edge.url", e.Edge.URL)
+		need("edge.caFile", e.Edge.CAFile)
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("missing or invalid keys: %s", strings.Join(missing, ", "))
 	}
@@ -216,6 +240,9 @@ func (e *Env) Check(ctx context.Context) error {
 		{"pgpool", hostPort(e.Postgres.PgpoolHost, e.Postgres.PgpoolPort)},
 		{"build host sshd", hostPort(e.BuildHost.Host, e.BuildHost.Port)},
 		{"registry", e.Registry.Host},
+	}
+	if e.Edge.Listen != "" {
+		targets = append(targets, struct{ name, addr string }{"edge", e.Edge.Listen})
 	}
 	var down []string
 	for _, t := range targets {

@@ -1,0 +1,49 @@
+package sandboxenv
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+)
+
+// ErrNoEdge is returned when env.json has no edge section: the sandbox was started before it
+// had one; `sandbox/sandbox.sh up` adds it.
+var ErrNoEdge = errors.New("env.json has no edge section; run `make sandbox-up` to start the edge")
+
+// HTTPClient sends every request to the edge whatever the URL's host (the Host header and the
+// TLS server name stay the URL's), trusting the sandbox CA only. Redirects are not followed.
+func (e Edge) HTTPClient() (*http.Client, error) {
+	if e.Listen == "" {
+		return nil, ErrNoEdge
+	}
+	pem, err := os.ReadFile(e.CAFile)
+	if err != nil {
+		return nil, fmt.Errorf("edge CA: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("edge CA %s: no certificate found", e.CAFile)
+	}
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	return &http.Client{
+		Timeout: 30 * time.Second,
+		Transport: &http.Transport{
+			TLSClientConfig:   &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+			DisableKeepAlives: true,
+			Proxy:             nil,
+			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+				return d.DialContext(ctx, network, e.Listen)
+			},
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}, nil
+}
+
+// URLFor is the https URL of host as the edge serves it (port 443 implied; dial Listen).
+func (e Edge) URLFor(host string) string { return "https://" + host }
