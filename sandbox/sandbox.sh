@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # The local stand-in environment: a real Kubernetes control plane (kwok plays the node), PostgreSQL
-# behind pgpool, an sshd standing in for the build host, and a TLS registry, all on 127.0.0.1.
+# behind pgpool, an sshd standing in for the build host, a TLS registry, and the edge (Traefik and
+# the app's HTTP endpoints, answering on behalf of the pods kwok marks Ready), all on 127.0.0.1.
 #
 #   sandbox.sh up       start what is not running and wait until everything is ready (idempotent)
 #   sandbox.sh down     stop every sandbox process by its recorded PID and check the ports are free
@@ -30,9 +31,11 @@ source "$here/lib/postgres.sh"
 source "$here/lib/buildhost.sh"
 # shellcheck source=lib/registry.sh
 source "$here/lib/registry.sh"
+# shellcheck source=lib/edge.sh
+source "$here/lib/edge.sh"
 
 # Processes in start order; `down` stops them in reverse.
-readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd registry)
+readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd registry edge)
 
 # component_ports NAME prints the ports component NAME listens on.
 component_ports() {
@@ -46,6 +49,7 @@ component_ports() {
 	pgpool) echo "$PGPOOL_PORT $PCP_PORT" ;;
 	sshd) echo "$SSH_PORT" ;;
 	registry) echo "$REGISTRY_PORT" ;;
+	edge) echo "$EDGE_PORT" ;;
 	esac
 }
 
@@ -139,6 +143,7 @@ write_env_json() {
 		--arg checkout "sandbox-haskelseed/inter-hub" --arg seed "$seed" \
 		--argjson registryPort "$REGISTRY_PORT" --arg registryUser "$REGISTRY_USER" \
 		--arg registryPassword "$REGISTRY_PASSWORD" --arg registryCA "$state/registry/ca.crt" \
+		--argjson edgePort "$EDGE_PORT" --arg edgeHost "$EDGE_APP_HOST" \
 		'{
 		stateDir: $stateDir, repo: $repo,
 		kubernetes: {
@@ -163,6 +168,10 @@ write_env_json() {
 			host: ($host + ":" + ($registryPort|tostring)), url: ("https://" + $host + ":" + ($registryPort|tostring)),
 			port: $registryPort, repository: ($host + ":" + ($registryPort|tostring) + "/inter-hub"),
 			user: $registryUser, password: $registryPassword, caFile: $registryCA
+		},
+		edge: {
+			url: ("https://" + $edgeHost), listen: ($host + ":" + ($edgePort|tostring)),
+			host: $host, port: $edgePort, caFile: $caFile, ingressClass: "traefik", entrypoint: "websecure"
 		}
 	}' >"$tmp"
 	chmod 600 "$tmp"
@@ -193,11 +202,15 @@ cmd_up() {
 	jobs+=($!)
 	registry_up &
 	jobs+=($!)
+	edge_build &
+	jobs+=($!)
 	for job in "${jobs[@]}"; do
 		wait "$job" || rc=1
 	done
 	[ "$rc" -eq 0 ] || die "up failed (see the messages above; logs in $state/logs); 'sandbox.sh down' stops what did start"
 	write_env_json
+	# The edge reads env.json (kubeconfig, registry credentials), so it starts last.
+	edge_up || die "the edge did not start (log: $(logfile edge)); 'sandbox.sh down' stops what did start"
 	say "ready in $(since "$t0")"
 	summary
 }
@@ -218,13 +231,15 @@ Sandbox is up. Everything listens on $HOST.
                 checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build)
   registry      https://$HOST:$REGISTRY_PORT  $REGISTRY_USER / $REGISTRY_PASSWORD  CA $state/registry/ca.crt
                 repository $HOST:$REGISTRY_PORT/inter-hub
+  edge          https://$HOST:$EDGE_PORT  Traefik + the app for Ingresses of class traefik  CA $pki/ca.crt
+                local stack: https://$EDGE_APP_HOST (dial $HOST:$EDGE_PORT: smoke --connect-to $HOST:$EDGE_PORT --ca-file $pki/ca.crt)
 
   kubectl --kubeconfig $state/kubeconfig get nodes
 EOF
 }
 
 all_ports() {
-	echo "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $KCM_PORT $SCHEDULER_PORT $PG_PORT $PGPOOL_PORT $PCP_PORT $SSH_PORT $REGISTRY_PORT"
+	echo "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $KCM_PORT $SCHEDULER_PORT $PG_PORT $PGPOOL_PORT $PCP_PORT $SSH_PORT $REGISTRY_PORT $EDGE_PORT"
 }
 
 # leftovers prints PIDs of sandbox programs that still name the state dir in their arguments
@@ -246,6 +261,7 @@ cmd_down() {
 	t0=$(now_ms)
 	mkdir -p "$state/run" "$state/logs"
 	pg_paths >/dev/null 2>&1 || true
+	edge_down
 	kube_down
 	postgres_down
 	buildhost_down
@@ -303,6 +319,7 @@ cmd_status() {
 			pgpool) pgpool_admin_ok >/dev/null 2>&1 && health=ok ;;
 			sshd) sshd_healthy && health=ok ;;
 			registry) registry_healthy && health=ok ;;
+			edge) edge_healthy && health=ok ;;
 			esac
 			read -r rss pss < <(tree_mem "$pid")
 			tot_rss=$((tot_rss + rss))

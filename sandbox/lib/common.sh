@@ -15,6 +15,7 @@ readonly PGPOOL_PORT=15432
 readonly PCP_PORT=19898
 readonly SSH_PORT=2222
 readonly REGISTRY_PORT=5443
+readonly EDGE_PORT=8443
 
 readonly PG_ADMIN_USER=railiance_admin
 readonly PG_ADMIN_PASSWORD=sandbox-admin-password
@@ -33,8 +34,13 @@ readonly INGRESS_IP=127.0.0.1
 
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 
-# Go programs (etcd, Kubernetes, kwok, the registry) collect garbage twice as often as by default:
-# about 10 % less memory for a little CPU, which keeps the whole sandbox under 1 GiB.
+# The local stack's ingress.host (Pulumi.local.yaml): its URL is https://$EDGE_APP_HOST, served by
+# the edge on $HOST:$EDGE_PORT (names under .localhost need --connect-to; they do not resolve here).
+readonly EDGE_APP_HOST=inter-hub.localhost
+readonly EDGE_SANS="DNS:localhost,DNS:*.localhost,DNS:$EDGE_APP_HOST,IP:$HOST"
+
+# Go programs (etcd, Kubernetes, kwok, the registry, the edge) collect garbage twice as often as
+# by default: about 10 % less memory for a little CPU, which keeps the whole sandbox under 1 GiB.
 readonly GO_ENV=(env GOGC=50)
 
 say() { printf 'sandbox: %s\n' "$*" >&2; }
@@ -77,7 +83,7 @@ ours() {
 }
 
 # Programs the sandbox starts, by executable name.
-readonly sandbox_programs=" etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd docker-registry "
+readonly sandbox_programs=" etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd docker-registry inter-hub-edge "
 
 # group_members PGID prints the live sandbox programs in process group PGID. spawn makes every
 # process the leader of its own group, and children stay in it: pgpool's children keep the
