@@ -57,14 +57,19 @@ func runRollback(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	to := fs.Int("to", 0, "update number to return to; without it the updates are listed and nothing changes")
 	yes := fs.Bool("yes", false, "apply without asking (CI)")
 	dir := fs.String("cwd", ".", "the Pulumi project directory")
+	configFile := fs.String("config-file", "", "the stack's config file (default: Pulumi.<stack>.yaml in the project directory)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *stack == "" || fs.NArg() != 0 {
 		return fail(stderr, "rollback", errors.New("--stack is required and no arguments are taken"))
 	}
+	stackFile := *configFile
+	if stackFile == "" {
+		stackFile = filepath.Join(*dir, "Pulumi."+shortStack(*stack)+".yaml")
+	}
 	r := &rollbackRun{
-		stack: *stack, dir: *dir, yes: *yes, stdin: stdin, stdout: stdout, stderr: stderr,
+		stack: *stack, dir: *dir, stackFile: stackFile, yes: *yes, stdin: stdin, stdout: stdout, stderr: stderr,
 		cli: &pulumicli.CLI{Dir: *dir, Stdout: stdout, Stderr: stderr},
 	}
 	code, err := r.run(context.Background(), *to)
@@ -76,6 +81,7 @@ func runRollback(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 type rollbackRun struct {
 	stack, dir     string
+	stackFile      string // the stack's config file; changed only after a successful rollback
 	yes            bool
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -102,7 +108,7 @@ func (r *rollbackRun) run(ctx context.Context, to int) (int, error) {
 		return 0, nil
 	}
 
-	out, err := r.cli.Output(ctx, "config", "--json", "--stack", r.stack)
+	out, err := r.cli.Output(ctx, "config", "--json", "--stack", r.stack, "--config-file", r.stackFile)
 	if err != nil {
 		return 0, err
 	}
@@ -122,7 +128,7 @@ func (r *rollbackRun) run(ctx context.Context, to int) (int, error) {
 	r.noteProgramCommit(plan.Target)
 
 	// Work on a copy of the stack's config file; the real one changes only after a successful up.
-	stackFile := filepath.Join(r.dir, "Pulumi."+shortStack(r.stack)+".yaml")
+	stackFile := r.stackFile
 	tmpDir, err := os.MkdirTemp("", "interhub-rollback-")
 	if err != nil {
 		return 0, err

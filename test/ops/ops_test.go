@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -79,4 +80,51 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// killTree SIGKILLs pid and all its descendants at once, as a host crash would. The CLI starts
+// its plugins in process groups of their own, so killing the CLI's group is not enough.
+func killTree(t *testing.T, pid int) {
+	t.Helper()
+	children := map[int][]int{}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		var p int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &p); err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may contain spaces, so parse after the last ')'.
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndex(s, ")")+1:])
+		var ppid int
+		if len(fields) > 1 {
+			fmt.Sscanf(fields[1], "%d", &ppid)
+		}
+		children[ppid] = append(children[ppid], p)
+	}
+	all := []int{pid}
+	for i := 0; i < len(all); i++ {
+		all = append(all, children[all[i]]...)
+	}
+	for _, p := range all {
+		_ = syscall.Kill(p, syscall.SIGKILL)
+	}
+	t.Logf("killed %d processes (pulumi and its plugins)", len(all))
+}
+
+// firstLine returns the first line of out containing substr, trimmed.
+func firstLine(out, substr string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, substr) {
+			return strings.TrimSpace(l)
+		}
+	}
+	return ""
 }

@@ -3,7 +3,6 @@ package ops_test
 import (
 	"encoding/json"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -55,9 +54,7 @@ func TestInterruptedUpdateRecovery(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 	// As the host dying would: no chance to clean up, plugin and command included.
-	if err := syscall.Kill(-run.cmd.Process.Pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
+	killTree(t, run.cmd.Process.Pid)
 	run.wait(t)
 
 	r := ws.Run(t, long, "up", "--yes", "--stack", "local")
