@@ -145,7 +145,12 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	if got := statuses(); !strings.Contains(got, "2=pending-upgrade") || !strings.Contains(got, "1=deployed") {
 		t.Fatalf("release revisions after the kill: %q", got)
 	} else {
-		t.Logf("release revisions after the kill (version=status): %s", got)
+		// The runbook's command, as an operator runs it.
+		table, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "get", "secret", "-l", "owner=helm,name=inter-hub", "-L", "version,status")
+		if err != nil || !strings.Contains(string(table), "pending-upgrade") {
+			t.Fatalf("kubectl get secret -l owner=helm,name=inter-hub -L version,status: %v\n%s", err, table)
+		}
+		t.Logf("release revisions after the kill (version=status): %s\n%s", got, table)
 	}
 
 	// Runbook, pending operations 1: the lock.
