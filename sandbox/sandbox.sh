@@ -170,7 +170,7 @@ write_env_json() {
 			user: $registryUser, password: $registryPassword, caFile: $registryCA
 		},
 		edge: {
-			url: ("https://" + $edgeHost), listen: ($host + ":" + ($edgePort|tostring)),
+			url: ("https://" + $edgeHost), connectTo: ($host + ":" + ($edgePort|tostring)),
 			host: $host, port: $edgePort, caFile: $caFile, ingressClass: "traefik", entrypoint: "websecure"
 		}
 	}' >"$tmp"

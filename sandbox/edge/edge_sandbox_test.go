@@ -183,7 +183,7 @@ func runSmoke(t *testing.T, checker *smoke.Checker) ([]smoke.Result, string) {
 
 func TestEdgeServesTheDeployedApp(t *testing.T) {
 	env := sandboxenv.Require(t)
-	if env.Edge.Listen == "" {
+	if env.Edge.ConnectTo == "" {
 		t.Fatal(sandboxenv.ErrNoEdge)
 	}
 	suffix := randomHex(t, 4)
@@ -215,7 +215,7 @@ func TestEdgeServesTheDeployedApp(t *testing.T) {
 	}
 
 	// The real smoke checks, as `interhub smoke --url https://HOST --connect-to --ca-file` runs them.
-	checker, err := smoke.New(smoke.Options{BaseURL: "https://" + host, APIKey: key, ConnectTo: env.Edge.Listen, CAFile: env.Edge.CAFile})
+	checker, err := smoke.New(smoke.Options{BaseURL: "https://" + host, APIKey: key, ConnectTo: env.Edge.ConnectTo, CAFile: env.Edge.CAFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestEdgeServesTheDeployedApp(t *testing.T) {
 	t.Logf("smoke checks, 2 replicas of v1:\n%s", report)
 
 	// What the edge served came from this deployment: its digest, its image's stylesheet, both pods.
-	c, err := env.Edge.HTTPClient()
+	c, err := env.Edge.Client()
 	if err != nil {
 		t.Fatal(err)
 	}

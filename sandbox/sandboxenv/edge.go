@@ -16,10 +16,10 @@ import (
 // had one; `sandbox/sandbox.sh up` adds it.
 var ErrNoEdge = errors.New("env.json has no edge section; run `make sandbox-up` to start the edge")
 
-// HTTPClient sends every request to the edge whatever the URL's host (the Host header and the
+// Client sends every request to the edge whatever the URL's host (the Host header and the
 // TLS server name stay the URL's), trusting the sandbox CA only. Redirects are not followed.
-func (e Edge) HTTPClient() (*http.Client, error) {
-	if e.Listen == "" {
+func (e Edge) Client() (*http.Client, error) {
+	if e.ConnectTo == "" {
 		return nil, ErrNoEdge
 	}
 	pem, err := os.ReadFile(e.CAFile)
@@ -38,12 +38,12 @@ func (e Edge) HTTPClient() (*http.Client, error) {
 			DisableKeepAlives: true,
 			Proxy:             nil,
 			DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-				return d.DialContext(ctx, network, e.Listen)
+				return d.DialContext(ctx, network, e.ConnectTo)
 			},
 		},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}, nil
 }
 
-// URLFor is the https URL of host as the edge serves it (port 443 implied; dial Listen).
+// URLFor is the https URL of host as the edge serves it (port 443 implied; dial ConnectTo).
 func (e Edge) URLFor(host string) string { return "https://" + host }

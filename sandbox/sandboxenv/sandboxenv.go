@@ -116,12 +116,12 @@ type Registry struct {
 // localhost, *.localhost and 127.0.0.1.
 type Edge struct {
 	// URL is the local stack's app URL (https://inter-hub.localhost); names under .localhost do
-	// not resolve everywhere, so clients dial Listen for them (smoke --connect-to).
-	URL    string `json:"url"`
-	Listen string `json:"listen"` // 127.0.0.1:8443
-	Host   string `json:"host"`
-	Port   int    `json:"port"`
-	CAFile string `json:"caFile"`
+	// not resolve everywhere, so clients dial ConnectTo for them (smoke --connect-to).
+	URL       string `json:"url"`
+	ConnectTo string `json:"connectTo"` // 127.0.0.1:8443, where the edge listens
+	Host      string `json:"host"`
+	Port      int    `json:"port"`
+	CAFile    string `json:"caFile"`
 	// IngressClass and Entrypoint: the Ingresses it serves (Traefik's websecure entrypoint).
 	IngressClass string `json:"ingressClass"`
 	Entrypoint   string `json:"entrypoint"`
@@ -223,7 +223,7 @@ func (e *Env) validate() error {
 	need("registry.password", e.Registry.Password)
 	need("registry.caFile", e.Registry.CAFile)
 	if e.Edge != (Edge{}) {
-		need("edge.listen", e.Edge.Listen)
+		need("edge.connectTo", e.Edge.ConnectTo)
 		need("edge.url", e.Edge.URL)
 		need("edge.caFile", e.Edge.CAFile)
 	}
@@ -241,8 +241,8 @@ func (e *Env) Check(ctx context.Context) error {
 		{"build host sshd", hostPort(e.BuildHost.Host, e.BuildHost.Port)},
 		{"registry", e.Registry.Host},
 	}
-	if e.Edge.Listen != "" {
-		targets = append(targets, struct{ name, addr string }{"edge", e.Edge.Listen})
+	if e.Edge.ConnectTo != "" {
+		targets = append(targets, struct{ name, addr string }{"edge", e.Edge.ConnectTo})
 	}
 	var down []string
 	for _, t := range targets {
