@@ -72,7 +72,7 @@ func newOpsStack(t *testing.T, suffix string) *opsStack {
 		"kubernetes.namespace": s.namespace,
 		"database.name":        s.role,
 		"database.role":        s.role,
-		"ingress.host":         "ops" + suffix + ".inter-hub.localhost",
+		"ingress.host":         "inter-hub-ops" + suffix + ".localhost", // the edge's certificate covers *.localhost
 	} {
 		s.pulumi(t, shortTimeout, "config", "set", k, v)
 	}

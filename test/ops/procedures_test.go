@@ -3,6 +3,7 @@ package ops_test
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -217,4 +218,47 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	}
 	t.Logf("after refresh and up: revisions %s, deployed image %s", statuses(), s.deploymentImage(t))
 	s.pulumi(t, upTimeout, "up", "--yes", "--expect-no-changes")
+}
+
+// TestSmokeOnTheLocalStack runs the deploy workflow's smoke step against the program's local
+// stack, served by the stand-in's edge (Traefik and the app's endpoints for a ready pod): the
+// checks, a rollout restart and the checks again pass; with the app scaled to zero they fail.
+func TestSmokeOnTheLocalStack(t *testing.T) {
+	s := newOpsStack(t, "smoke")
+	if s.env.Edge.ConnectTo == "" {
+		t.Fatal("the sandbox has no edge (env.json edge); restart it with make sandbox-up")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	key, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "get", "secret", "inter-hub-env", "-o", "jsonpath={.data.INTERHUB_API_KEY}")
+	if err != nil || len(key) == 0 {
+		t.Fatalf("the app Secret has no INTERHUB_API_KEY: %v", err)
+	}
+	decoded, err := base64.StdEncoding.DecodeString(string(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := append(envWithToolchain(t), "INTERHUB_API_KEY="+string(decoded))
+	smoke := func(extra ...string) (string, int) {
+		args := append([]string{"smoke", "--url", s.output(t, "url"), "--connect-to", s.env.Edge.ConnectTo,
+			"--ca-file", s.env.Edge.CAFile, "--api-key-env", "INTERHUB_API_KEY"}, extra...)
+		return interhub(t, t.TempDir(), env, "", args...)
+	}
+	out, code := smoke("--wait", "60s", "--restart", s.namespace+"/inter-hub", "--kubeconfig", s.env.Kubernetes.Kubeconfig,
+		"--context", s.env.Kubernetes.Context)
+	t.Logf("interhub smoke --restart:\n%s", out)
+	if code != 0 || strings.Count(out, "PASS") != 9 || strings.Contains(out, string(decoded)) {
+		t.Fatalf("smoke on the local stack: exit %d", code)
+	}
+	if _, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "scale", "deployment", "inter-hub", "--replicas=0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "rollout", "status", "deployment/inter-hub", "--timeout=60s"); err != nil {
+		t.Fatal(err)
+	}
+	out, code = smoke()
+	t.Logf("interhub smoke with no ready pod:\n%s", out)
+	if code != 1 || !strings.Contains(out, "FAIL  landing page GET /") {
+		t.Fatalf("smoke must fail with the app down: exit %d", code)
+	}
 }
