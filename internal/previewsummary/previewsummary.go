@@ -20,6 +20,7 @@ const (
 	secretMask    = "[secret]"
 	unknownMask   = "(known after apply)"
 	maxValueChars = 120
+	foldAfter     = 15
 )
 
 // Preview is the part of Pulumi's preview digest the summary reads.
@@ -184,8 +185,16 @@ func (p *Preview) Markdown(w io.Writer, title string) {
 	if len(changed) > 0 {
 		fmt.Fprintln(w, "#### Other changes")
 		fmt.Fprintln(w)
+		// A long list (a fresh stack) folds away; Gitea renders <details>.
+		fold := len(changed) > foldAfter
+		if fold {
+			fmt.Fprintf(w, "<details><summary>%d resources</summary>\n\n", len(changed))
+		}
 		for _, s := range changed {
 			writeStep(w, s)
+		}
+		if fold {
+			fmt.Fprint(w, "\n</details>\n")
 		}
 		fmt.Fprintln(w)
 	}
@@ -234,7 +243,13 @@ func writeStep(w io.Writer, s Step) {
 		if !oldOK && !newOK {
 			continue
 		}
-		fmt.Fprintf(w, "  - `%s`: %s → %s\n", k, show(oldV, oldOK), show(newV, newOK))
+		oldS, newS := flat(oldV, oldOK), flat(newV, newOK)
+		if !newOK && s.DetailedDiff[k].Kind != "delete" && s.DetailedDiff[k].Kind != "delete-replace" {
+			// A new value that the preview leaves out is one that only the update computes.
+			newS = unknownMask
+		}
+		oldS, newS = around(oldS, newS)
+		fmt.Fprintf(w, "  - `%s`: %s → %s\n", k, code(oldS), code(newS))
 	}
 }
 
@@ -418,30 +433,78 @@ func Mask(v any) any {
 	}
 }
 
-func show(v any, ok bool) string {
+// flat renders a value on one line with secrets masked; "" marks an absent value.
+func flat(v any, ok bool) string {
 	if !ok {
-		return "_(none)_"
+		return absent
 	}
-	m := Mask(v)
-	var s string
-	switch x := m.(type) {
+	switch x := Mask(v).(type) {
 	case string:
 		if x == secretMask || x == unknownMask {
 			return x
 		}
-		s = x
+		if x == "" {
+			return `""`
+		}
+		return strings.Join(strings.Fields(x), " ")
 	default:
 		b, err := json.Marshal(x)
 		if err != nil {
 			return "?"
 		}
-		s = string(b)
+		return string(b)
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > maxValueChars {
-		s = s[:maxValueChars] + "…"
+}
+
+// absent stands for a property that is not there.
+const absent = "\x00absent"
+
+// around shortens two long values to where they differ, so that a change at the end of a long
+// script is visible.
+func around(a, b string) (string, string) {
+	if len(a) <= maxValueChars && len(b) <= maxValueChars {
+		return a, b
+	}
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	start := 0
+	if i > 40 {
+		start = i - 40
+	}
+	cut := func(s string) string {
+		if s == absent || s == secretMask || s == unknownMask || start >= len(s) {
+			return s
+		}
+		out := s[start:]
+		if len(out) > maxValueChars {
+			out = out[:maxValueChars] + "…"
+		}
+		if start > 0 {
+			out = "…" + out
+		}
+		return out
+	}
+	return cut(a), cut(b)
+}
+
+// code renders a flat value for Markdown.
+func code(s string) string {
+	switch s {
+	case absent:
+		// Either removed, or computed during the update (the preview omits such values).
+		return "_(not set in the preview)_"
+	case secretMask, unknownMask:
+		return s
 	}
 	return "`" + strings.ReplaceAll(s, "`", "'") + "`"
+}
+
+// show renders one value (masked, shortened) for Markdown.
+func show(v any, ok bool) string {
+	s, _ := around(flat(v, ok), "")
+	return code(s)
 }
 
 // resourceType and resourceName read a URN: urn:pulumi:stack::project::qualified$type::name.

@@ -208,3 +208,45 @@ func TestSecretSignatureObjectsAreMasked(t *testing.T) {
 	}
 	mustContain(t, md, "  - `stdin`: [secret] → [secret]")
 }
+
+// Recorded from the deploy program's local stack on the stand-in (record-local.sh).
+func TestDeployProgramNewRevision(t *testing.T) {
+	md := markdown(load(t, "local-revision.json"), "local")
+	mustContain(t, md,
+		"| replace | 1 |", "| update | 1 |", "| same | 22 |",
+		"#### :warning: 1 resource(s) will be REPLACED",
+		"- **replace** `image` (command:remote:Command), replaced because of: `triggers[0]`",
+		// The build script is long; the summary shows where the two versions differ.
+		"'v1' '127.0.0.1:5443' 'inter-hub'", "'v2' '127.0.0.1:5443' 'inter-hub'",
+		"  - `triggers[0]`: `v1` → `v2`",
+		"- **update** `release` (kubernetes:helm.sh/v3:Release), changed: `values.image`, `version`",
+		"  - `values.image`: `127.0.0.1:5443/inter-hub@sha256:",
+	)
+}
+
+func TestDeployProgramFirstPreviewFoldsTheList(t *testing.T) {
+	p := load(t, "local-create.json")
+	md := markdown(p, "local")
+	mustContain(t, md, "| create | 24 |", "<details><summary>23 resources</summary>", "</details>",
+		"- **create** `release` (kubernetes:helm.sh/v3:Release)", "- **create** `database-role` (postgresql:index/role:Role)")
+	if len(p.Errors()) != 0 || strings.Contains(md, "REPLACED") {
+		t.Errorf("unexpected summary:\n%s", md)
+	}
+	// The recording holds secret inputs (kubeconfig, passwords, the app's SOPS values) only masked.
+	raw, _ := os.ReadFile("testdata/local-create.json")
+	if !strings.Contains(string(raw), `"[secret]"`) {
+		t.Fatal("the recording has no masked secrets; re-record")
+	}
+}
+
+func TestAroundShowsWhereLongValuesDiffer(t *testing.T) {
+	a := strings.Repeat("x", 300) + "OLD-END"
+	b := strings.Repeat("x", 300) + "NEW-END"
+	x, y := around(a, b)
+	if !strings.HasSuffix(x, "OLD-END") || !strings.HasSuffix(y, "NEW-END") || !strings.HasPrefix(x, "…") || len(x) > maxValueChars+10 {
+		t.Fatalf("around: %q %q", x, y)
+	}
+	if x, y := around("short", "also short"); x != "short" || y != "also short" {
+		t.Fatalf("short values changed: %q %q", x, y)
+	}
+}
