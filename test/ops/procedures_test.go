@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -38,14 +36,11 @@ func (s *opsStack) output(t *testing.T, name string) string {
 // nixBuilds counts the builds the stand-in build host was asked for.
 func nixBuilds(t *testing.T, env *sandboxenv.Env) int {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(env.StateDir, "haskelseed", "nix-builds.log"))
-	if os.IsNotExist(err) {
-		return 0
-	}
+	n, err := env.BuildHost.Builds()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Count(string(data), "\n")
+	return n
 }
 
 // TestRollbackOnTheLocalStack: deploy v1, then v2, then `interhub rollback --to 1 --yes` (what
