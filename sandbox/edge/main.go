@@ -13,11 +13,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -91,7 +93,7 @@ func run() error {
 		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       60 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog:          stdlog.New(quietProbes{log}, "", 0),
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -113,4 +115,16 @@ func run() error {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	return srv.Shutdown(sctx)
+}
+
+// quietProbes passes the HTTP server's errors to the log, except the handshake EOF of a client
+// that connects and closes at once: sandboxenv.Check probes every listener that way.
+type quietProbes struct{ log *slog.Logger }
+
+func (q quietProbes) Write(p []byte) (int, error) {
+	msg := strings.TrimSpace(string(p))
+	if !(strings.HasPrefix(msg, "http: TLS handshake error") && strings.HasSuffix(msg, ": EOF")) {
+		q.log.Warn(msg)
+	}
+	return len(p), nil
 }
