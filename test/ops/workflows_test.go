@@ -123,6 +123,13 @@ func TestWorkflowsCallOnlyWhatExists(t *testing.T) {
 				if strings.TrimSpace(step.Run) == "" {
 					t.Errorf("%s (#%d) has no run script", where, i)
 				}
+				// Expressions are passed in through env:, so the script is plain bash.
+				if strings.Contains(step.Run, "${{") {
+					t.Errorf("%s puts an expression into its script; pass it through env:", where)
+				}
+				if out, err := exec.Command("bash", "-n", "-c", step.Run).CombinedOutput(); err != nil {
+					t.Errorf("%s: bash -n: %v\n%s", where, err, out)
+				}
 				for _, m := range makeCall.FindAllStringSubmatch(step.Run, -1) {
 					seen[name] = append(seen[name], "make "+m[2])
 					if !targets[m[2]] {
