@@ -1,0 +1,567 @@
+// Package acceptance_test runs the whole lifecycle of the deploy program's local stack against
+// the stand-in environment through the Automation API and the real Pulumi CLI, and checks each
+// step against the real systems: the apiserver, PostgreSQL through pgpool, the registry and the
+// build host.
+package acceptance_test
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
+
+	_ "github.com/lib/pq"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/smoke"
+	"github.com/coulomb-social/inter-hub-deploy/internal/sopsfile"
+)
+
+// Names of this test's deployment, so that it clashes with no demo or other test.
+const (
+	namespace  = "inter-hub-acceptance"
+	role       = "inter_hub_acceptance"
+	host       = "inter-hub-acceptance.localhost"
+	release    = "inter-hub"
+	repository = "inter-hub-acceptance"
+)
+
+func TestLifecycle(t *testing.T) {
+	p := newProject(t, map[string]string{
+		"kubernetes.namespace":   namespace,
+		"database.name":          role,
+		"database.role":          role,
+		"ingress.host":           host,
+		"app.baseUrl":            "https://" + host,
+		"registry.repository":    repository,
+		"release.timeoutSeconds": "60",
+	})
+	t.Cleanup(func() { p.cleanup(t) })
+	sops, err := sopsfile.Decrypt(filepath.Join(p.root, "deploy", "secrets", "local.env.sops.yaml"),
+		filepath.Join(p.root, "sandbox", "fixtures", "age-local.key"))
+	if err != nil {
+		t.Fatalf("decrypting the local SOPS file: %v", err)
+	}
+	var v1Image, v1RS string
+
+	step(t, "preview of a fresh stack changes nothing", func(t *testing.T) {
+		res, err := p.stack.Preview(context.Background())
+		if err != nil {
+			t.Fatalf("preview: %v\n%s", err, res.StdOut)
+		}
+		if n := res.ChangeSummary["create"]; n < 20 {
+			t.Errorf("preview plans %d creates, want the whole graph (>= 20): %v", n, res.ChangeSummary)
+		}
+		for _, want := range []string{"command:remote:Command", "kubernetes:helm.sh/v3:Release", "postgresql:index:Role"} {
+			if !strings.Contains(res.StdOut, want) {
+				t.Errorf("preview does not list %s:\n%s", want, res.StdOut)
+			}
+		}
+		if p.exists(t, "get", "namespace", namespace) {
+			t.Errorf("preview created namespace %s", namespace)
+		}
+		if p.roleExists(t) {
+			t.Errorf("preview created role %s", role)
+		}
+		if tags := p.tags(t); len(tags) != 0 {
+			t.Errorf("preview pushed images: %v", tags)
+		}
+	})
+
+	step(t, "up deploys the whole graph", func(t *testing.T) {
+		if _, _, err := p.up(t); err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		v1Image = p.output(t, "image")
+		p.assertImage(t, v1Image, "v1")
+		p.assertNamespace(t)
+		p.assertSecret(t, sops)
+		p.assertDatabase(t)
+		p.assertMigrationJob(t, v1Image)
+		p.assertIngress(t)
+		v1RS = p.replicaSets(t)
+	})
+
+	step(t, "smoke checks pass, and again after a rollout restart", func(t *testing.T) {
+		p.smoke(t, sops["INTERHUB_API_KEY"], v1Image)
+		r := smoke.Restart{
+			Kubectl: p.tc.Bin("kubectl"), Kubeconfig: p.sb.Kubernetes.Kubeconfig,
+			Namespace: namespace, Deployment: release, Timeout: 3 * time.Minute,
+		}
+		if err := r.Run(context.Background()); err != nil {
+			t.Fatalf("rollout restart: %v", err)
+		}
+		p.smoke(t, sops["INTERHUB_API_KEY"], v1Image)
+		v1RS = p.replicaSets(t)
+	})
+
+	step(t, "a second up changes nothing and builds nothing", func(t *testing.T) {
+		builds := p.builds(t)
+		if _, changed, err := p.up(t, optup.ExpectNoChanges()); err != nil {
+			t.Fatalf("up --expect-no-changes: %v (changed %v)", err, changed)
+		}
+		if got := p.builds(t); got != builds {
+			t.Errorf("the build host built again: %d builds before, %d after", builds, got)
+		}
+		if got := p.replicaSets(t); got != v1RS {
+			t.Errorf("ReplicaSets changed:\n before %s\n after  %s", v1RS, got)
+		}
+	})
+
+	var v2Image string
+	step(t, "a new app revision changes only the build and the release", func(t *testing.T) {
+		p.setConfig(t, "app.revision", "v2")
+		_, changed, err := p.up(t)
+		if err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		want := []string{"command:remote:Command::image", "kubernetes:helm.sh/v3:Release::release"}
+		if !sameSet(changed, want) {
+			t.Errorf("changed resources = %v, want exactly %v", changed, want)
+		}
+		v2Image = p.output(t, "image")
+		if v2Image == v1Image {
+			t.Fatalf("the image did not change: %s", v2Image)
+		}
+		p.assertImage(t, v2Image, "v2")
+		p.smoke(t, sops["INTERHUB_API_KEY"], v2Image)
+	})
+
+	step(t, "a release that cannot become ready is rolled back", func(t *testing.T) {
+		// Under the stand-in only an unschedulable pod is never ready.
+		p.setConfig(t, "app.nodeSelector", `{"inter-hub.test/unschedulable":"true"}`)
+		_, _, err := p.up(t)
+		if err == nil {
+			t.Fatal("up of an unready release succeeded")
+		}
+		msg := err.Error()
+		if !regexp.MustCompile(`(?i)release .*(failed|rolled back)|timed out|context deadline`).MatchString(msg) {
+			t.Errorf("up failed without naming the release failure:\n%s", msg)
+		}
+		p.removeConfig(t, "app.nodeSelector")
+		p.assertImage(t, v2Image, "v2")
+		var d deployment
+		p.kubectlJSON(t, &d, "-n", namespace, "get", "deployment", release)
+		if len(d.Spec.Template.Spec.NodeSelector) != 0 {
+			t.Errorf("the failed revision is live: nodeSelector %v", d.Spec.Template.Spec.NodeSelector)
+		}
+		p.smoke(t, sops["INTERHUB_API_KEY"], v2Image)
+	})
+
+	step(t, "rollback through history brings the first revision back without a rebuild", func(t *testing.T) {
+		builds := p.builds(t)
+		p.rollback(t, 1)
+		p.assertImage(t, v1Image, "v1")
+		if got := p.output(t, "image"); got != v1Image {
+			t.Errorf("image output after rollback = %s, want %s", got, v1Image)
+		}
+		if got := p.builds(t); got != builds {
+			t.Errorf("rollback rebuilt the image: %d builds before, %d after", builds, got)
+		}
+		p.smoke(t, sops["INTERHUB_API_KEY"], v1Image)
+	})
+
+	step(t, "destroy keeps the protected role and database and their data", func(t *testing.T) {
+		db := p.appDB(t)
+		if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS acceptance_marker (note text); INSERT INTO acceptance_marker VALUES ('kept')`); err != nil {
+			t.Fatalf("writing a row as the app role: %v", err)
+		}
+		db.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		if _, err := p.stack.Destroy(ctx); err == nil {
+			t.Log("destroy succeeded while protected resources remain")
+		} else if !strings.Contains(err.Error(), "protected") {
+			t.Fatalf("destroy: %v", err)
+		}
+		// The documented operator command: everything but the protected role and database.
+		r := p.cli(t, "destroy", "--yes", "--exclude-protected", "--stack", "local")
+		if r.Err != nil {
+			t.Fatalf("destroy --exclude-protected: %v\n%s", r.Err, r.Output())
+		}
+		if p.exists(t, "-n", namespace, "get", "deployment", release) {
+			t.Errorf("the release's Deployment is still there")
+		}
+		if p.exists(t, "-n", namespace, "get", "secret", "-l", "owner=helm") {
+			t.Errorf("the Helm release record is still there")
+		}
+		db = p.appDB(t)
+		defer db.Close()
+		var note string
+		if err := db.QueryRow(`SELECT note FROM acceptance_marker`).Scan(&note); err != nil || note != "kept" {
+			t.Fatalf("the row written before destroy: %q, %v", note, err)
+		}
+	})
+}
+
+// step runs one stage of the lifecycle; a failed stage stops the ones after it.
+func step(t *testing.T, name string, f func(t *testing.T)) {
+	t.Helper()
+	if t.Failed() {
+		t.Logf("skipping %q after an earlier failure", name)
+		return
+	}
+	start := time.Now()
+	if !t.Run(name, f) {
+		t.Logf("%q failed after %.1fs", name, time.Since(start).Seconds())
+		t.FailNow()
+	}
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// deployment holds the fields of a Deployment the test reads.
+type deployment struct {
+	Spec struct {
+		Template struct {
+			Spec struct {
+				NodeSelector map[string]string `json:"nodeSelector"`
+				Containers   []struct {
+					Image string `json:"image"`
+				} `json:"containers"`
+			} `json:"spec"`
+		} `json:"template"`
+	} `json:"spec"`
+}
+
+// assertImage checks that the live Deployment runs image, and that image is what the registry
+// holds for the revision's tag.
+func (p *project) assertImage(t *testing.T, image, revision string) {
+	t.Helper()
+	var d deployment
+	p.kubectlJSON(t, &d, "-n", namespace, "get", "deployment", release)
+	if len(d.Spec.Template.Spec.Containers) == 0 || d.Spec.Template.Spec.Containers[0].Image != image {
+		t.Errorf("live Deployment image = %+v, want %s", d.Spec.Template.Spec.Containers, image)
+	}
+	digest := image[strings.LastIndex(image, "@")+1:]
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	got, err := p.sb.Registry.Digest(ctx, repository, "git-"+p.commit(t, revision))
+	if err != nil || got != digest {
+		t.Errorf("registry digest of %s = %q (%v), want %s", revision, got, err, digest)
+	}
+}
+
+func (p *project) assertNamespace(t *testing.T) {
+	t.Helper()
+	var ns struct {
+		Metadata struct {
+			Labels map[string]string `json:"labels"`
+		} `json:"metadata"`
+	}
+	p.kubectlJSON(t, &ns, "get", "namespace", namespace)
+	if ns.Metadata.Labels["app.kubernetes.io/part-of"] != "inter-hub" {
+		t.Errorf("namespace labels = %v", ns.Metadata.Labels)
+	}
+}
+
+// assertSecret checks the app Secret: the SOPS values decrypted, plus the program's own keys.
+func (p *project) assertSecret(t *testing.T, sops map[string]string) {
+	t.Helper()
+	data := p.secretData(t)
+	for k, v := range sops {
+		if data[k] != v {
+			t.Errorf("Secret %s does not hold the SOPS file's value", k)
+		}
+	}
+	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(data["IHP_SESSION_SECRET"]) {
+		t.Errorf("IHP_SESSION_SECRET is not 64 hex characters")
+	}
+	if data["IHP_BASEURL"] != "https://"+host {
+		t.Errorf("IHP_BASEURL = %q", data["IHP_BASEURL"])
+	}
+	if !strings.HasPrefix(data["DATABASE_URL"], "postgres") {
+		t.Errorf("DATABASE_URL missing or malformed")
+	}
+}
+
+func (p *project) secretData(t *testing.T) map[string]string {
+	t.Helper()
+	var s struct {
+		Data map[string]string `json:"data"`
+	}
+	p.kubectlJSON(t, &s, "-n", namespace, "get", "secret", release+"-env")
+	out := map[string]string{}
+	for k, v := range s.Data {
+		b, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			t.Fatalf("Secret key %s: %v", k, err)
+		}
+		out[k] = string(b)
+	}
+	return out
+}
+
+// appDB connects through pgpool as the app role with the password from DATABASE_URL.
+func (p *project) appDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", p.secretDataOrEmpty(t)["DATABASE_URL"])
+	if err != nil {
+		t.Fatalf("DATABASE_URL: %v", err)
+	}
+	if err := db.Ping(); err != nil {
+		t.Fatalf("logging in through pgpool with DATABASE_URL: %v", err)
+	}
+	return db
+}
+
+// appURL is remembered after the first read, as destroy removes the Secret.
+var appURL string
+
+func (p *project) secretDataOrEmpty(t *testing.T) map[string]string {
+	t.Helper()
+	if p.exists(t, "-n", namespace, "get", "secret", release+"-env") {
+		appURL = p.secretData(t)["DATABASE_URL"]
+	}
+	return map[string]string{"DATABASE_URL": appURL}
+}
+
+func (p *project) assertDatabase(t *testing.T) {
+	t.Helper()
+	db := p.appDB(t)
+	defer db.Close()
+	var user, owner string
+	err := db.QueryRow(`SELECT current_user, pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()`).Scan(&user, &owner)
+	if err != nil || user != role || owner != role {
+		t.Errorf("logged in as %q, database owned by %q (%v); want %s for both", user, owner, err, role)
+	}
+	var createRole, createDB, super bool
+	err = db.QueryRow(`SELECT rolcreaterole, rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&createRole, &createDB, &super)
+	if err != nil || createRole || createDB || super {
+		t.Errorf("app role privileges: createrole=%v createdb=%v superuser=%v (%v)", createRole, createDB, super, err)
+	}
+}
+
+func (p *project) roleExists(t *testing.T) bool {
+	t.Helper()
+	db, err := sql.Open("postgres", p.sb.Postgres.AdminDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM pg_roles WHERE rolname = $1`, role).Scan(&n); err != nil {
+		t.Fatalf("querying roles: %v", err)
+	}
+	return n > 0
+}
+
+// assertMigrationJob checks that the migration hook Job ran once, with the release's image.
+func (p *project) assertMigrationJob(t *testing.T, image string) {
+	t.Helper()
+	var jobs struct {
+		Items []struct {
+			Metadata struct {
+				Name        string            `json:"name"`
+				Annotations map[string]string `json:"annotations"`
+			} `json:"metadata"`
+			Spec struct {
+				Template deploymentTemplate `json:"template"`
+			} `json:"spec"`
+			Status struct {
+				Succeeded int `json:"succeeded"`
+				Failed    int `json:"failed"`
+			} `json:"status"`
+		} `json:"items"`
+	}
+	p.kubectlJSON(t, &jobs, "-n", namespace, "get", "jobs")
+	var hooks int
+	for _, j := range jobs.Items {
+		if !strings.Contains(j.Metadata.Annotations["helm.sh/hook"], "pre-install") {
+			continue
+		}
+		hooks++
+		if j.Status.Succeeded != 1 || j.Status.Failed != 0 {
+			t.Errorf("migration Job %s: succeeded %d, failed %d", j.Metadata.Name, j.Status.Succeeded, j.Status.Failed)
+		}
+		if c := j.Spec.Template.Spec.Containers; len(c) == 0 || c[0].Image != image {
+			t.Errorf("migration Job %s runs %+v, want %s", j.Metadata.Name, c, image)
+		}
+	}
+	if hooks != 1 {
+		t.Errorf("%d migration hook Jobs, want 1", hooks)
+	}
+}
+
+type deploymentTemplate struct {
+	Spec struct {
+		Containers []struct {
+			Image string `json:"image"`
+		} `json:"containers"`
+	} `json:"spec"`
+}
+
+func (p *project) assertIngress(t *testing.T) {
+	t.Helper()
+	var ing struct {
+		Spec struct {
+			IngressClassName string `json:"ingressClassName"`
+			Rules            []struct {
+				Host string `json:"host"`
+			} `json:"rules"`
+			TLS []struct {
+				Hosts      []string `json:"hosts"`
+				SecretName string   `json:"secretName"`
+			} `json:"tls"`
+		} `json:"spec"`
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+	}
+	p.kubectlJSON(t, &ing, "-n", namespace, "get", "ingress", release)
+	if ing.Spec.IngressClassName != "traefik" || len(ing.Spec.Rules) == 0 || ing.Spec.Rules[0].Host != host {
+		t.Errorf("Ingress class %q rules %+v", ing.Spec.IngressClassName, ing.Spec.Rules)
+	}
+	if len(ing.Spec.TLS) == 0 || !slices.Contains(ing.Spec.TLS[0].Hosts, host) || ing.Spec.TLS[0].SecretName == "" {
+		t.Errorf("Ingress TLS %+v", ing.Spec.TLS)
+	}
+	if !strings.Contains(ing.Metadata.Annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "websecure") {
+		t.Errorf("Ingress annotations %v lack the websecure entrypoint", ing.Metadata.Annotations)
+	}
+}
+
+// replicaSets names the Deployment's ReplicaSets with their pod-template hashes.
+func (p *project) replicaSets(t *testing.T) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := p.sb.Kubectl(ctx, nil, "-n", namespace, "get", "replicasets", "-o",
+		"jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}")
+	if err != nil {
+		t.Fatalf("kubectl get replicasets: %v", err)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// smoke runs the real smoke checks through the stand-in's edge and checks which image served.
+func (p *project) smoke(t *testing.T, apiKey, image string) {
+	t.Helper()
+	c, err := smoke.New(smoke.Options{
+		BaseURL: p.output(t, "url"), APIKey: apiKey,
+		ConnectTo: p.sb.Edge.ConnectTo, CAFile: p.sb.Edge.CAFile,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, _ := c.RunUntil(context.Background(), time.Minute, 2*time.Second)
+	if smoke.Failed(rs) > 0 {
+		var b strings.Builder
+		smoke.Write(&b, rs)
+		t.Fatalf("smoke checks failed:\n%s", b.String())
+	}
+	if got := p.servedImage(t); got != image {
+		t.Errorf("the edge served image %q, want %q", got, image)
+	}
+}
+
+// servedImage asks the stand-in's edge which image answered for the stack's URL.
+func (p *project) servedImage(t *testing.T) string {
+	t.Helper()
+	client, err := p.sb.Edge.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := client.Get(p.output(t, "url") + "/")
+	if err != nil {
+		t.Fatalf("GET /: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET / = %d", resp.StatusCode)
+	}
+	return resp.Header.Get("X-Inter-Hub-Image")
+}
+
+// tags lists the registry tags of this test's repository.
+func (p *project) tags(t *testing.T) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tags, err := p.sb.Registry.Tags(ctx, repository)
+	if err != nil {
+		t.Fatalf("registry tags: %v", err)
+	}
+	return tags
+}
+
+// commit resolves a revision of the build host's origin to its commit.
+func (p *project) commit(t *testing.T, revision string) string {
+	t.Helper()
+	c, err := p.sb.BuildHost.Commit(revision)
+	if err != nil {
+		t.Fatalf("resolving %s: %v", revision, err)
+	}
+	return c
+}
+
+// builds counts the image builds the build host's nix stand-in has run.
+func (p *project) builds(t *testing.T) int {
+	t.Helper()
+	n, err := p.sb.BuildHost.Builds()
+	if err != nil {
+		t.Fatalf("counting builds: %v", err)
+	}
+	return n
+}
+
+// rollback runs the operator's rollback command to update n of the stack's history.
+func (p *project) rollback(t *testing.T, n int) {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "interhub")
+	if out, err := goBuild(p.root, bin, "./cmd/interhub"); err != nil {
+		t.Fatalf("building interhub: %v\n%s", err, out)
+	}
+	r := p.run(t, bin, "rollback", "--stack", "local", "--to", fmt.Sprint(n), "--yes")
+	if r.Err != nil {
+		t.Fatalf("interhub rollback: %v\n%s", r.Err, r.Output())
+	}
+	t.Logf("interhub rollback:\n%s", r.Output())
+}
+
+// cleanup removes what destroy keeps on purpose, and this test's images.
+func (p *project) cleanup(t *testing.T) {
+	r := p.cli(t, "destroy", "--yes", "--exclude-protected", "--stack", "local")
+	if r.Err != nil {
+		t.Logf("cleanup destroy: %v\n%s", r.Err, r.Output())
+	}
+	if db, err := sql.Open("postgres", p.sb.Postgres.AdminDSN()); err == nil {
+		for _, q := range []string{
+			fmt.Sprintf(`GRANT %q TO CURRENT_USER`, role),
+			fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, role),
+			fmt.Sprintf(`DROP ROLE IF EXISTS %q`, role),
+		} {
+			if _, err := db.Exec(q); err != nil {
+				t.Logf("cleanup %s: %v", q, err)
+			}
+		}
+		db.Close()
+	}
+	if err := p.sb.Postgres.RemovePoolUser(role); err != nil {
+		t.Logf("cleanup pool_passwd: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, _ = p.sb.Kubectl(ctx, nil, "delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
+	if tags, err := p.sb.Registry.Tags(ctx, repository); err == nil {
+		for _, tag := range tags {
+			if d, err := p.sb.Registry.Digest(ctx, repository, tag); err == nil {
+				_ = p.sb.Registry.DeleteManifest(ctx, repository, d)
+			}
+		}
+	}
+	_ = os.Remove(filepath.Join(p.root, "bin", "acceptance"))
+}
