@@ -278,8 +278,9 @@ func TestImageBuildCommand(t *testing.T) {
 	if got := in["triggers"].ArrayValue(); len(got) != 1 || got[0].StringValue() != "v1" {
 		t.Errorf("triggers = %v, want [v1]", got)
 	}
-	if got := in["logging"].StringValue(); got != "none" {
-		t.Errorf("logging = %q, want none", got)
+	// stderr, so that a failed build says why; stdout is the image reference, not a log.
+	if got := in["logging"].StringValue(); got != "stderr" {
+		t.Errorf("logging = %q, want stderr", got)
 	}
 	create := in["create"].StringValue()
 	for _, want := range []string{"timeout --kill-after=30 3600 sh -c", "'sandbox-haskelseed/inter-hub' 'v1' '127.0.0.1:5443' 'inter-hub' 'interhub-push' '.#docker'", "nix build", "skopeo copy", "--digestfile", "gunzip"} {

@@ -65,9 +65,11 @@ func NewImageBuild(ctx *pulumi.Context, name string, args *ImageBuildArgs, opts 
 		Create:   pulumi.String(BuildCommand(args)),
 		Stdin:    pulumi.ToSecret(pulumi.Sprintf("%s\n", args.RegistryPassword)).(pulumi.StringInput),
 		Triggers: pulumi.Array{pulumi.String(args.Revision)},
-		// stdout is the image reference, which is not secret, but the script's stderr (git, nix
-		// and skopeo chatter) is nobody's business in Pulumi's log.
-		Logging:                remote.LoggingNone,
+		// stderr (git, nix and skopeo progress) is shown, so that a failed build says why: a
+		// revision that does not exist, a broken derivation, a refused push. It holds no secret:
+		// the password reaches skopeo through a pipe, and the provider blanks stdin out of
+		// whatever it shows. stdout (the image reference) is the output, not a log.
+		Logging:                remote.LoggingStderr,
 		AddPreviousOutputInEnv: pulumi.Bool(false),
 	}, pulumi.Parent(b))
 	if err != nil {
