@@ -21,15 +21,22 @@ help:
 	@echo "make tools         build the offline toolchain (cached outside the checkout)"
 	@echo "make build         build the program binary bin/inter-hub"
 	@echo "make preview|up    pulumi preview/up --stack \$$STACK (default local)"
+	@echo "make smoke         smoke checks of \$$STACK, before and after a rollout restart"
+	@echo "make rollback      list \$$STACK's updates; TO=N redeploys update N's app revision and config"
+	@echo "make drift         refresh preview of \$$STACK; fails and names what changed outside Pulumi"
+	@echo "make bench         timings of deploy, no-op preview/up and an app update on the stand-in"
 	@echo "make sandbox-up | sandbox-down | sandbox-status"
 
 tools:
 	@$(TOOLS) build
 
 bin/inter-hub: $(GO_SOURCES)
-	go build -o $@ .
+	go build -ldflags "-s -w" -o $@ .
 
-build: bin/inter-hub
+bin/interhub: $(GO_SOURCES)
+	go build -o $@ ./cmd/interhub
+
+build: bin/inter-hub bin/interhub
 
 sandbox-up:
 	@$(TOOLS) build kube kwok crane
@@ -41,10 +48,12 @@ sandbox-down:
 sandbox-status:
 	@$(ENV) sandbox/sandbox.sh status
 
-# Select (or create, for the local stand-in) the stack in the current backend.
+# Select the stack in the current backend. The local stack lives in a file backend under the
+# user's cache (PULUMI_BACKEND_URL) and is created on first use; other stacks use the operator's
+# own login (`pulumi login postgres://...`, see the README).
 stack-select: tools build
-	@$(ENV) $(STACK_ENV) mkdir -p "$${PULUMI_BACKEND_URL#file://}" 2>/dev/null || true; \
-	pulumi login --non-interactive "$$PULUMI_BACKEND_URL" >/dev/null 2>&1 || pulumi login --non-interactive >/dev/null; \
+	@$(ENV) $(STACK_ENV) \
+	$(if $(filter local,$(STACK)),mkdir -p "$${PULUMI_BACKEND_URL#file://}";) \
 	pulumi stack select --non-interactive $(if $(filter local,$(STACK)),--create) $(STACK)
 
 preview: stack-select
@@ -53,4 +62,46 @@ preview: stack-select
 up: stack-select
 	@$(ENV) $(STACK_ENV) pulumi up --stack $(STACK) --yes
 
-.PHONY: help tools build sandbox-up sandbox-down sandbox-status stack-select preview up
+# The main job: the whole graph on the local stand-in, then the smoke checks.
+demo: tools sandbox-up
+	@$(MAKE) --no-print-directory up STACK=local
+	@$(MAKE) --no-print-directory smoke STACK=local
+
+# Smoke checks of a deployed stack, then again after a rollout restart. For the local stack the
+# API key comes from its SOPS file and the URL is served by the stand-in's edge (127.0.0.1:8443,
+# sandbox CA); for other stacks set INTERHUB_API_KEY and KUBECONFIG.
+LOCAL_SMOKE := --connect-to 127.0.0.1:8443 --ca-file .sandbox/pki/ca.crt --kubeconfig .sandbox/kubeconfig
+smoke: build
+	@$(ENV) $(STACK_ENV) \
+	$(if $(filter local,$(STACK)),export INTERHUB_API_KEY=$$(sops -d --extract '["INTERHUB_API_KEY"]' deploy/secrets/local.env.sops.yaml);) \
+	url=$$(pulumi stack output url --stack $(STACK)); ns=$$(pulumi stack output namespace --stack $(STACK)); \
+	bin/interhub smoke --url "$$url" --api-key-env INTERHUB_API_KEY --restart "$$ns/inter-hub" \
+		$(if $(filter local,$(STACK)),$(LOCAL_SMOKE),--kubeconfig "$${KUBECONFIG:-$$HOME/.kube/config}")
+
+# Operations (docs/RUNBOOK.md): list or roll back to update TO of the stack's history; drift check.
+rollback: stack-select
+	@$(ENV) $(STACK_ENV) bin/interhub rollback --stack $(STACK) $(if $(TO),--to $(TO))
+
+drift: stack-select
+	@$(ENV) $(STACK_ENV) bin/interhub drift --stack $(STACK)
+
+# Packages that need the stand-in, the toolchain or both run one at a time: they share the
+# stand-in's cluster, database and build host.
+INTEGRATION := ./sandbox/... ./toolchain ./test/...
+TEST_ENV := INTERHUB_REQUIRE_SANDBOX=1 INTERHUB_REQUIRE_TOOLS=1
+
+test: tools build sandbox-up lint
+	@echo "== unit tests"
+	@$(ENV) $(TEST_ENV) go test -count=1 $$(go list ./... | grep -v -e '/test/' -e '/sandbox' -e '/toolchain$$')
+	@echo "== offline plugins (unit)"
+	@cd toolchain/providers && go test -count=1 ./...
+	@echo "== integration tests"
+	@$(ENV) $(TEST_ENV) go test -count=1 -p 1 -timeout 80m $(INTEGRATION)
+
+lint:
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$bad" ] || { echo "gofmt needed: $$bad"; exit 1; }
+	@go vet ./...
+	@cd toolchain/providers && go vet ./...
+	@cd toolchain/cli && go vet ./langhost
+
+.PHONY: help tools build sandbox-up sandbox-down sandbox-status stack-select preview up demo smoke rollback drift test lint
