@@ -544,3 +544,14 @@ func TestSessionSecretIsStableHexFromAPassword(t *testing.T) {
 		t.Error("a RandomId would keep the key in plain text as its ID")
 	}
 }
+
+func TestBuildToolsAreCheckedOnUpNotPreview(t *testing.T) {
+	if got := buildTools(true); len(got) != 0 {
+		t.Errorf("preview checks build tools %v; it should only check the host key and login", got)
+	}
+	for _, tool := range []string{"git", "nix", "skopeo", "gunzip", "timeout"} {
+		if !slices.Contains(buildTools(false), tool) {
+			t.Errorf("up does not check for %s on the build host", tool)
+		}
+	}
+}
