@@ -123,9 +123,9 @@ func NewDatabase(ctx *pulumi.Context, name string, args *DatabaseArgs, opts ...p
 	var ready pulumi.IDOutput
 	switch args.Pgpool.Mode {
 	case PgpoolPgEnc:
-		ready, err = pgEncStep(ctx, name, args.Pgpool, role, password, parent)
+		ready, err = pgEncStep(ctx, name, args.Pgpool, role, db, password, parent)
 	case PgpoolBitnami:
-		ready, err = bitnamiStep(ctx, name, args.Pgpool, role, password, parent)
+		ready, err = bitnamiStep(ctx, name, args.Pgpool, role, db, password, parent)
 	default:
 		ready = role.ID()
 	}
@@ -173,8 +173,9 @@ func databaseURL(role, password, db string, e Endpoint) string {
 
 // pgEncStep adds the role to pool_passwd with pg_enc. The password goes in on stdin (never in
 // arguments or environment), the command logs nothing, and it re-runs whenever the role's
-// name or password changes.
-func pgEncStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.Role,
+// name or password changes. It runs after the database exists: pg_enc rewrites pool_passwd in
+// place, and the admin's own logins through pgpool must not read it half written.
+func pgEncStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.Role, db *postgresql.Database,
 	password *random.RandomPassword, parent pulumi.ResourceOption) (pulumi.IDOutput, error) {
 	cmd, err := local.NewCommand(ctx, name+"-pgpool-users", &local.CommandArgs{
 		Create: pulumi.String(`pg_enc -m -f "$PGPOOL_CONF" -k "$PGPOOL_KEYFILE" -i /dev/stdin >/dev/null`),
@@ -186,7 +187,7 @@ func pgEncStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.
 		Triggers:               pulumi.Array{role.Name, passwordDigest(role, password)},
 		Logging:                local.LoggingNone,
 		AddPreviousOutputInEnv: pulumi.Bool(false),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{role}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{role, db}))
 	if err != nil {
 		return pulumi.IDOutput{}, fmt.Errorf("pgpool users step: %w", err)
 	}
@@ -198,7 +199,7 @@ func pgEncStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.
 // manager, so nothing else of the platform's Deployment is touched). Both are retained on
 // delete: pgpool's pods would not start again with their users Secret gone, and the role they
 // name is retained too.
-func bitnamiStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.Role,
+func bitnamiStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.Role, db *postgresql.Database,
 	password *random.RandomPassword, parent pulumi.ResourceOption) (pulumi.IDOutput, error) {
 	users, err := corev1.NewSecret(ctx, name+"-pgpool-users", &corev1.SecretArgs{
 		Metadata: &metav1.ObjectMetaArgs{
@@ -211,7 +212,7 @@ func bitnamiStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresq
 			"usernames": role.Name,
 			"passwords": password.Result,
 		},
-	}, parent, pulumi.DependsOn([]pulumi.Resource{role}), pulumi.RetainOnDelete(true))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{role, db}), pulumi.RetainOnDelete(true))
 	if err != nil {
 		return pulumi.IDOutput{}, fmt.Errorf("pgpool users secret: %w", err)
 	}
