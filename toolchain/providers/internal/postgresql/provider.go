@@ -23,6 +23,7 @@ func Provider() (p.Provider, error) {
 	}
 	prov = plugin.ModuleFormat(prov, "(.*)(?:/[^/]*)")
 	prov = plugin.ConfigUpdatesInPlace(prov)
+	prov = plugin.KeepUnknownInputs(prov) // a role's password from a RandomPassword of the same update
 	prov = plugin.KeepWhenRemoved(prov, "postgresql:index/database:Database",
 		"owner", "template", "encoding", "lcCollate", "lcCtype", "tablespaceName", "isTemplate")
 	prov = plugin.DeleteBeforeReplaceWhenNamed(prov, "postgresql:index/database:Database")

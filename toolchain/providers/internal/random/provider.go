@@ -23,6 +23,7 @@ func Provider() (p.Provider, error) {
 		return p.Provider{}, err
 	}
 	prov = plugin.ModuleFormat(prov, "(.*)(?:/[^/]*)")
+	prov = plugin.KeepUnknownInputs(prov) // keepers may hold another resource's unknown secret
 	return plugin.SecretOutputs(prov, map[string][]string{
 		"random:index/randomPassword:RandomPassword": {"result", "bcryptHash"},
 	}), nil
