@@ -192,9 +192,10 @@ type stack struct {
 
 // sdkModules are the SDKs each test program imports.
 var sdkModules = map[string][]string{
-	"random":     {"github.com/pulumi/pulumi-random/sdk/v4"},
-	"command":    {"github.com/pulumi/pulumi-command/sdk"},
-	"postgresql": {"github.com/pulumi/pulumi-postgresql/sdk/v3", "github.com/pulumi/pulumi-random/sdk/v4"},
+	"random":       {"github.com/pulumi/pulumi-random/sdk/v4"},
+	"command":      {"github.com/pulumi/pulumi-command/sdk"},
+	"postgresql":   {"github.com/pulumi/pulumi-postgresql/sdk/v3", "github.com/pulumi/pulumi-random/sdk/v4"},
+	"secretinputs": {"github.com/pulumi/pulumi-command/sdk", "github.com/pulumi/pulumi-random/sdk/v4"},
 }
 
 // projectGoMod is a go.mod for a test project: the language host reads the
