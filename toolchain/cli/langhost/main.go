@@ -252,7 +252,9 @@ func compile(dir, target string) (string, error) {
 func (h *host) GetRequiredPackages(ctx context.Context, req *pulumirpc.GetRequiredPackagesRequest) (*pulumirpc.GetRequiredPackagesResponse, error) {
 	mods, err := requiredModules(ctx, req.GetInfo().GetProgramDirectory())
 	if err != nil {
-		return nil, err
+		// A prebuilt program needs no module: the engine then loads plugins as resources
+		// ask for them, as the official host does.
+		return &pulumirpc.GetRequiredPackagesResponse{}, nil
 	}
 	var pkgs []*pulumirpc.PackageDependency
 	for _, m := range mods {
