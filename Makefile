@@ -80,7 +80,7 @@ smoke: build
 
 # Operations (docs/RUNBOOK.md): list or roll back to update TO of the stack's history; drift check.
 rollback: stack-select
-	@$(ENV) $(STACK_ENV) bin/interhub rollback --stack $(STACK) $(if $(TO),--to $(TO))
+	@$(ENV) $(STACK_ENV) bin/interhub rollback --stack $(STACK) $(if $(TO),--to $(TO)) $(if $(YES),--yes)
 
 drift: stack-select
 	@$(ENV) $(STACK_ENV) bin/interhub drift --stack $(STACK)
@@ -98,10 +98,14 @@ test: tools build sandbox-up lint
 	@echo "== integration tests"
 	@$(ENV) $(TEST_ENV) go test -count=1 -p 1 -timeout 80m $(INTEGRATION)
 
+# One run of each timing on the stand-in (test/bench); prints a table, asserts nothing.
+bench: tools build sandbox-up
+	@$(ENV) $(TEST_ENV) go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench
+
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$bad" ] || { echo "gofmt needed: $$bad"; exit 1; }
 	@go vet ./...
 	@cd toolchain/providers && go vet ./...
 	@cd toolchain/cli && go vet ./langhost
 
-.PHONY: help tools build sandbox-up sandbox-down sandbox-status stack-select preview up demo smoke rollback drift test lint
+.PHONY: help tools build sandbox-up sandbox-down sandbox-status stack-select preview up demo smoke rollback drift bench test lint
