@@ -98,6 +98,12 @@ test: tools build sandbox-up lint
 	@echo "== integration tests"
 	@$(ENV) $(TEST_ENV) go test -count=1 -p 1 -timeout 80m $(INTEGRATION)
 
+# docs/graph.png: `pulumi stack graph` of a deployed stack, labelled by type and name (graphviz).
+graph: stack-select
+	@$(ENV) $(STACK_ENV) pulumi stack graph --stack $(STACK) docs/graph.dot >/dev/null; \
+	sed -E -i 's/label="urn:pulumi:[^:]*::[^:]*::([^"]*\$$)?([^"$$]*)::([^"]*)"/label="\2\\n\3"/' docs/graph.dot; \
+	dot -Tpng -Gdpi=110 docs/graph.dot -o docs/graph.png
+
 # One run of each timing on the stand-in (test/bench); prints a table, asserts nothing.
 bench: tools build sandbox-up
 	@$(ENV) $(TEST_ENV) go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench
@@ -108,4 +114,4 @@ lint:
 	@cd toolchain/providers && go vet ./...
 	@cd toolchain/cli && go vet ./langhost
 
-.PHONY: help tools build sandbox-up sandbox-down sandbox-status stack-select preview up demo smoke rollback drift bench test lint
+.PHONY: help tools build sandbox-up sandbox-down sandbox-status stack-select preview up demo smoke rollback drift graph bench test lint
