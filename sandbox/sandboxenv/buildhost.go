@@ -1,7 +1,6 @@
 package sandboxenv
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,6 +19,12 @@ func (b BuildHost) Commit(revision string) (string, error) {
 
 // Builds counts the `nix build` runs the build host's nix stand-in has logged.
 func (b BuildHost) Builds() (int, error) {
+	return b.BuildsIn("")
+}
+
+// BuildsIn counts the logged `nix build` runs in one checkout (all of them when checkout is
+// empty), so that a test is not confused by other tests' builds.
+func (b BuildHost) BuildsIn(checkout string) (int, error) {
 	data, err := os.ReadFile(filepath.Join(filepath.Dir(b.Store), "nix-builds.log"))
 	if os.IsNotExist(err) {
 		return 0, nil
@@ -27,5 +32,12 @@ func (b BuildHost) Builds() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	return bytes.Count(data, []byte("\n")), nil
+	n := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && (checkout == "" || len(f) >= 4 && f[3] == checkout) {
+			n++
+		}
+	}
+	return n, nil
 }

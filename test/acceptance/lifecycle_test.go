@@ -10,7 +10,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,32 +22,23 @@ import (
 
 	_ "github.com/lib/pq"
 
+	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 	"github.com/coulomb-social/inter-hub-deploy/internal/smoke"
 	"github.com/coulomb-social/inter-hub-deploy/internal/sopsfile"
 )
 
-// Names of this test's deployment, so that it clashes with no demo or other test.
-const (
-	namespace  = "inter-hub-acceptance"
-	role       = "inter_hub_acceptance"
-	host       = "inter-hub-acceptance.localhost"
-	release    = "inter-hub"
-	repository = "inter-hub-acceptance"
-)
+// release is the Helm release's name, and so the Deployment's and the Ingress's.
+const release = "inter-hub"
 
 func TestLifecycle(t *testing.T) {
-	p := newProject(t, map[string]string{
-		"kubernetes.namespace":   namespace,
-		"database.name":          role,
-		"database.role":          role,
-		"ingress.host":           host,
-		"app.baseUrl":            "https://" + host,
-		"registry.repository":    repository,
+	names := localstack.NamesFor("accept", "life")
+	p := newProject(t, names, map[string]string{
+		"app.baseUrl":            "https://" + names.Host,
 		"release.timeoutSeconds": "60",
 	})
-	t.Cleanup(func() { p.cleanup(t) })
-	sops, err := sopsfile.Decrypt(filepath.Join(p.root, "deploy", "secrets", "local.env.sops.yaml"),
-		filepath.Join(p.root, "sandbox", "fixtures", "age-local.key"))
+	sops, err := sopsfile.Decrypt(filepath.Join(p.Root, "deploy", "secrets", "local.env.sops.yaml"),
+		filepath.Join(p.Root, "sandbox", "fixtures", "age-local.key"))
 	if err != nil {
 		t.Fatalf("decrypting the local SOPS file: %v", err)
 	}
@@ -66,11 +57,11 @@ func TestLifecycle(t *testing.T) {
 				t.Errorf("preview does not list %s:\n%s", want, res.StdOut)
 			}
 		}
-		if p.exists(t, "get", "namespace", namespace) {
-			t.Errorf("preview created namespace %s", namespace)
+		if p.exists(t, "get", "namespace", p.Namespace) {
+			t.Errorf("preview created namespace %s", p.Namespace)
 		}
 		if p.roleExists(t) {
-			t.Errorf("preview created role %s", role)
+			t.Errorf("preview created role %s", p.Role)
 		}
 		if tags := p.tags(t); len(tags) != 0 {
 			t.Errorf("preview pushed images: %v", tags)
@@ -78,7 +69,7 @@ func TestLifecycle(t *testing.T) {
 	})
 
 	step(t, "up deploys the whole graph", func(t *testing.T) {
-		if _, _, err := p.up(t); err != nil {
+		if _, err := p.up(t); err != nil {
 			t.Fatalf("up: %v", err)
 		}
 		v1Image = p.output(t, "image")
@@ -94,8 +85,8 @@ func TestLifecycle(t *testing.T) {
 	step(t, "smoke checks pass, and again after a rollout restart", func(t *testing.T) {
 		p.smoke(t, sops["INTERHUB_API_KEY"], v1Image)
 		r := smoke.Restart{
-			Kubectl: p.tc.Bin("kubectl"), Kubeconfig: p.sb.Kubernetes.Kubeconfig,
-			Namespace: namespace, Deployment: release, Timeout: 3 * time.Minute,
+			Kubectl: p.Tool.Bin("kubectl"), Kubeconfig: p.Env.Kubernetes.Kubeconfig,
+			Namespace: p.Namespace, Deployment: release, Timeout: 3 * time.Minute,
 		}
 		if err := r.Run(context.Background()); err != nil {
 			t.Fatalf("rollout restart: %v", err)
@@ -106,7 +97,7 @@ func TestLifecycle(t *testing.T) {
 
 	step(t, "a second up changes nothing and builds nothing", func(t *testing.T) {
 		builds := p.builds(t)
-		if _, changed, err := p.up(t, optup.ExpectNoChanges()); err != nil {
+		if changed, err := p.up(t, optup.ExpectNoChanges()); err != nil {
 			t.Fatalf("up --expect-no-changes: %v (changed %v)", err, changed)
 		}
 		if got := p.builds(t); got != builds {
@@ -119,14 +110,18 @@ func TestLifecycle(t *testing.T) {
 
 	var v2Image string
 	step(t, "a new app revision changes only the build and the release", func(t *testing.T) {
+		builds := p.builds(t)
 		p.setConfig(t, "app.revision", "v2")
-		_, changed, err := p.up(t)
+		changed, err := p.up(t)
 		if err != nil {
 			t.Fatalf("up: %v", err)
 		}
 		want := []string{"command:remote:Command::image", "kubernetes:helm.sh/v3:Release::release"}
 		if !sameSet(changed, want) {
 			t.Errorf("changed resources = %v, want exactly %v", changed, want)
+		}
+		if got := p.builds(t); got != builds+1 {
+			t.Errorf("the build host ran %d builds for the new revision, want 1", got-builds)
 		}
 		v2Image = p.output(t, "image")
 		if v2Image == v1Image {
@@ -139,7 +134,7 @@ func TestLifecycle(t *testing.T) {
 	step(t, "a release that cannot become ready is rolled back", func(t *testing.T) {
 		// Under the stand-in only an unschedulable pod is never ready.
 		p.setConfig(t, "app.nodeSelector", `{"inter-hub.test/unschedulable":"true"}`)
-		_, _, err := p.up(t)
+		_, err := p.up(t)
 		if err == nil {
 			t.Fatal("up of an unready release succeeded")
 		}
@@ -150,7 +145,7 @@ func TestLifecycle(t *testing.T) {
 		p.removeConfig(t, "app.nodeSelector")
 		p.assertImage(t, v2Image, "v2")
 		var d deployment
-		p.kubectlJSON(t, &d, "-n", namespace, "get", "deployment", release)
+		p.kubectlJSON(t, &d, "-n", p.Namespace, "get", "deployment", release)
 		if len(d.Spec.Template.Spec.NodeSelector) != 0 {
 			t.Errorf("the failed revision is live: nodeSelector %v", d.Spec.Template.Spec.NodeSelector)
 		}
@@ -184,14 +179,14 @@ func TestLifecycle(t *testing.T) {
 			t.Fatalf("destroy: %v", err)
 		}
 		// The documented operator command: everything but the protected role and database.
-		r := p.cli(t, "destroy", "--yes", "--exclude-protected", "--stack", "local")
+		r := p.cli(t, "destroy", "--yes", "--exclude-protected")
 		if r.Err != nil {
 			t.Fatalf("destroy --exclude-protected: %v\n%s", r.Err, r.Output())
 		}
-		if p.exists(t, "-n", namespace, "get", "deployment", release) {
+		if p.exists(t, "-n", p.Namespace, "get", "deployment", release) {
 			t.Errorf("the release's Deployment is still there")
 		}
-		if p.exists(t, "-n", namespace, "get", "secret", "-l", "owner=helm") {
+		if p.exists(t, "-n", p.Namespace, "get", "secret", "-l", "owner=helm") {
 			t.Errorf("the Helm release record is still there")
 		}
 		db = p.appDB(t)
@@ -243,14 +238,14 @@ type deployment struct {
 func (p *project) assertImage(t *testing.T, image, revision string) {
 	t.Helper()
 	var d deployment
-	p.kubectlJSON(t, &d, "-n", namespace, "get", "deployment", release)
+	p.kubectlJSON(t, &d, "-n", p.Namespace, "get", "deployment", release)
 	if len(d.Spec.Template.Spec.Containers) == 0 || d.Spec.Template.Spec.Containers[0].Image != image {
 		t.Errorf("live Deployment image = %+v, want %s", d.Spec.Template.Spec.Containers, image)
 	}
 	digest := image[strings.LastIndex(image, "@")+1:]
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	got, err := p.sb.Registry.Digest(ctx, repository, "git-"+p.commit(t, revision))
+	got, err := p.Env.Registry.Digest(ctx, p.Repository, "git-"+p.commit(t, revision))
 	if err != nil || got != digest {
 		t.Errorf("registry digest of %s = %q (%v), want %s", revision, got, err, digest)
 	}
@@ -263,7 +258,7 @@ func (p *project) assertNamespace(t *testing.T) {
 			Labels map[string]string `json:"labels"`
 		} `json:"metadata"`
 	}
-	p.kubectlJSON(t, &ns, "get", "namespace", namespace)
+	p.kubectlJSON(t, &ns, "get", "namespace", p.Namespace)
 	if ns.Metadata.Labels["app.kubernetes.io/part-of"] != "inter-hub" {
 		t.Errorf("namespace labels = %v", ns.Metadata.Labels)
 	}
@@ -281,7 +276,7 @@ func (p *project) assertSecret(t *testing.T, sops map[string]string) {
 	if !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(data["IHP_SESSION_SECRET"]) {
 		t.Errorf("IHP_SESSION_SECRET is not 64 hex characters")
 	}
-	if data["IHP_BASEURL"] != "https://"+host {
+	if data["IHP_BASEURL"] != "https://"+p.Host {
 		t.Errorf("IHP_BASEURL = %q", data["IHP_BASEURL"])
 	}
 	if !strings.HasPrefix(data["DATABASE_URL"], "postgres") {
@@ -294,7 +289,7 @@ func (p *project) secretData(t *testing.T) map[string]string {
 	var s struct {
 		Data map[string]string `json:"data"`
 	}
-	p.kubectlJSON(t, &s, "-n", namespace, "get", "secret", release+"-env")
+	p.kubectlJSON(t, &s, "-n", p.Namespace, "get", "secret", release+"-env")
 	out := map[string]string{}
 	for k, v := range s.Data {
 		b, err := base64.StdEncoding.DecodeString(v)
@@ -306,10 +301,14 @@ func (p *project) secretData(t *testing.T) map[string]string {
 	return out
 }
 
-// appDB connects through pgpool as the app role with the password from DATABASE_URL.
+// appDB connects through pgpool as the app role with the password from DATABASE_URL (as last
+// read from the Secret: destroy removes it).
 func (p *project) appDB(t *testing.T) *sql.DB {
 	t.Helper()
-	db, err := sql.Open("postgres", p.secretDataOrEmpty(t)["DATABASE_URL"])
+	if p.exists(t, "-n", p.Namespace, "get", "secret", release+"-env") {
+		p.lastDBURL = p.secretData(t)["DATABASE_URL"]
+	}
+	db, err := sql.Open("postgres", p.lastDBURL)
 	if err != nil {
 		t.Fatalf("DATABASE_URL: %v", err)
 	}
@@ -319,25 +318,14 @@ func (p *project) appDB(t *testing.T) *sql.DB {
 	return db
 }
 
-// appURL is remembered after the first read, as destroy removes the Secret.
-var appURL string
-
-func (p *project) secretDataOrEmpty(t *testing.T) map[string]string {
-	t.Helper()
-	if p.exists(t, "-n", namespace, "get", "secret", release+"-env") {
-		appURL = p.secretData(t)["DATABASE_URL"]
-	}
-	return map[string]string{"DATABASE_URL": appURL}
-}
-
 func (p *project) assertDatabase(t *testing.T) {
 	t.Helper()
 	db := p.appDB(t)
 	defer db.Close()
 	var user, owner string
 	err := db.QueryRow(`SELECT current_user, pg_get_userbyid(datdba) FROM pg_database WHERE datname = current_database()`).Scan(&user, &owner)
-	if err != nil || user != role || owner != role {
-		t.Errorf("logged in as %q, database owned by %q (%v); want %s for both", user, owner, err, role)
+	if err != nil || user != p.Role || owner != p.Role {
+		t.Errorf("logged in as %q, database owned by %q (%v); want %s for both", user, owner, err, p.Role)
 	}
 	var createRole, createDB, super bool
 	err = db.QueryRow(`SELECT rolcreaterole, rolcreatedb, rolsuper FROM pg_roles WHERE rolname = current_user`).Scan(&createRole, &createDB, &super)
@@ -348,13 +336,10 @@ func (p *project) assertDatabase(t *testing.T) {
 
 func (p *project) roleExists(t *testing.T) bool {
 	t.Helper()
-	db, err := sql.Open("postgres", p.sb.Postgres.AdminDSN())
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := p.AdminDB(t)
 	defer db.Close()
 	var n int
-	if err := db.QueryRow(`SELECT count(*) FROM pg_roles WHERE rolname = $1`, role).Scan(&n); err != nil {
+	if err := db.QueryRow(`SELECT count(*) FROM pg_roles WHERE rolname = $1`, p.Role).Scan(&n); err != nil {
 		t.Fatalf("querying roles: %v", err)
 	}
 	return n > 0
@@ -378,7 +363,7 @@ func (p *project) assertMigrationJob(t *testing.T, image string) {
 			} `json:"status"`
 		} `json:"items"`
 	}
-	p.kubectlJSON(t, &jobs, "-n", namespace, "get", "jobs")
+	p.kubectlJSON(t, &jobs, "-n", p.Namespace, "get", "jobs")
 	var hooks int
 	for _, j := range jobs.Items {
 		if !strings.Contains(j.Metadata.Annotations["helm.sh/hook"], "pre-install") {
@@ -422,11 +407,11 @@ func (p *project) assertIngress(t *testing.T) {
 			Annotations map[string]string `json:"annotations"`
 		} `json:"metadata"`
 	}
-	p.kubectlJSON(t, &ing, "-n", namespace, "get", "ingress", release)
-	if ing.Spec.IngressClassName != "traefik" || len(ing.Spec.Rules) == 0 || ing.Spec.Rules[0].Host != host {
+	p.kubectlJSON(t, &ing, "-n", p.Namespace, "get", "ingress", release)
+	if ing.Spec.IngressClassName != "traefik" || len(ing.Spec.Rules) == 0 || ing.Spec.Rules[0].Host != p.Host {
 		t.Errorf("Ingress class %q rules %+v", ing.Spec.IngressClassName, ing.Spec.Rules)
 	}
-	if len(ing.Spec.TLS) == 0 || !slices.Contains(ing.Spec.TLS[0].Hosts, host) || ing.Spec.TLS[0].SecretName == "" {
+	if len(ing.Spec.TLS) == 0 || !slices.Contains(ing.Spec.TLS[0].Hosts, p.Host) || ing.Spec.TLS[0].SecretName == "" {
 		t.Errorf("Ingress TLS %+v", ing.Spec.TLS)
 	}
 	if !strings.Contains(ing.Metadata.Annotations["traefik.ingress.kubernetes.io/router.entrypoints"], "websecure") {
@@ -437,13 +422,8 @@ func (p *project) assertIngress(t *testing.T) {
 // replicaSets names the Deployment's ReplicaSets with their pod-template hashes.
 func (p *project) replicaSets(t *testing.T) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := p.sb.Kubectl(ctx, nil, "-n", namespace, "get", "replicasets", "-o",
+	out := p.Kubectl(t, "-n", p.Namespace, "get", "replicasets", "-o",
 		"jsonpath={range .items[*]}{.metadata.name}={.spec.replicas} {end}")
-	if err != nil {
-		t.Fatalf("kubectl get replicasets: %v", err)
-	}
 	return strings.TrimSpace(string(out))
 }
 
@@ -452,7 +432,7 @@ func (p *project) smoke(t *testing.T, apiKey, image string) {
 	t.Helper()
 	c, err := smoke.New(smoke.Options{
 		BaseURL: p.output(t, "url"), APIKey: apiKey,
-		ConnectTo: p.sb.Edge.ConnectTo, CAFile: p.sb.Edge.CAFile,
+		ConnectTo: p.Env.Edge.ConnectTo, CAFile: p.Env.Edge.CAFile,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -471,7 +451,7 @@ func (p *project) smoke(t *testing.T, apiKey, image string) {
 // servedImage asks the stand-in's edge which image answered for the stack's URL.
 func (p *project) servedImage(t *testing.T) string {
 	t.Helper()
-	client, err := p.sb.Edge.Client()
+	client, err := p.Env.Edge.Client()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,7 +471,7 @@ func (p *project) tags(t *testing.T) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	tags, err := p.sb.Registry.Tags(ctx, repository)
+	tags, err := p.Env.Registry.Tags(ctx, p.Repository)
 	if err != nil {
 		t.Fatalf("registry tags: %v", err)
 	}
@@ -501,7 +481,7 @@ func (p *project) tags(t *testing.T) []string {
 // commit resolves a revision of the build host's origin to its commit.
 func (p *project) commit(t *testing.T, revision string) string {
 	t.Helper()
-	c, err := p.sb.BuildHost.Commit(revision)
+	c, err := p.Env.BuildHost.Commit(revision)
 	if err != nil {
 		t.Fatalf("resolving %s: %v", revision, err)
 	}
@@ -511,7 +491,7 @@ func (p *project) commit(t *testing.T, revision string) string {
 // builds counts the image builds the build host's nix stand-in has run.
 func (p *project) builds(t *testing.T) int {
 	t.Helper()
-	n, err := p.sb.BuildHost.Builds()
+	n, err := p.Env.BuildHost.BuildsIn(p.Checkout)
 	if err != nil {
 		t.Fatalf("counting builds: %v", err)
 	}
@@ -521,47 +501,15 @@ func (p *project) builds(t *testing.T) int {
 // rollback runs the operator's rollback command to update n of the stack's history.
 func (p *project) rollback(t *testing.T, n int) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "interhub")
-	if out, err := goBuild(p.root, bin, "./cmd/interhub"); err != nil {
-		t.Fatalf("building interhub: %v\n%s", err, out)
-	}
-	r := p.run(t, bin, "rollback", "--stack", "local", "--to", fmt.Sprint(n), "--yes")
-	if r.Err != nil {
-		t.Fatalf("interhub rollback: %v\n%s", r.Err, r.Output())
-	}
-	t.Logf("interhub rollback:\n%s", r.Output())
-}
-
-// cleanup removes what destroy keeps on purpose, and this test's images.
-func (p *project) cleanup(t *testing.T) {
-	r := p.cli(t, "destroy", "--yes", "--exclude-protected", "--stack", "local")
-	if r.Err != nil {
-		t.Logf("cleanup destroy: %v\n%s", r.Err, r.Output())
-	}
-	if db, err := sql.Open("postgres", p.sb.Postgres.AdminDSN()); err == nil {
-		for _, q := range []string{
-			fmt.Sprintf(`GRANT %q TO CURRENT_USER`, role),
-			fmt.Sprintf(`DROP DATABASE IF EXISTS %q`, role),
-			fmt.Sprintf(`DROP ROLE IF EXISTS %q`, role),
-		} {
-			if _, err := db.Exec(q); err != nil {
-				t.Logf("cleanup %s: %v", q, err)
-			}
-		}
-		db.Close()
-	}
-	if err := p.sb.Postgres.RemovePoolUser(role); err != nil {
-		t.Logf("cleanup pool_passwd: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	bin := pulumitest.BuildProgram(t, "./cmd/interhub")
+	ctx, cancel := context.WithTimeout(context.Background(), localstack.UpTimeout)
 	defer cancel()
-	_, _ = p.sb.Kubectl(ctx, nil, "delete", "namespace", namespace, "--ignore-not-found", "--wait=false")
-	if tags, err := p.sb.Registry.Tags(ctx, repository); err == nil {
-		for _, tag := range tags {
-			if d, err := p.sb.Registry.Digest(ctx, repository, tag); err == nil {
-				_ = p.sb.Registry.DeleteManifest(ctx, repository, d)
-			}
-		}
+	cmd := exec.CommandContext(ctx, bin, "rollback", "--stack", p.Names.Stack, "--to", fmt.Sprint(n), "--yes")
+	cmd.Dir = p.Dir
+	cmd.Env = p.WS.Env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("interhub rollback: %v\n%s", err, out)
 	}
-	_ = os.Remove(filepath.Join(p.root, "bin", "acceptance"))
+	t.Logf("interhub rollback:\n%s", out)
 }
