@@ -239,6 +239,16 @@ func (s *Stack) RunPlain(t testing.TB, timeout time.Duration, args ...string) pu
 	return r
 }
 
+// MustRunPlain is RunPlain that fails the test on a non-zero exit.
+func (s *Stack) MustRunPlain(t testing.TB, timeout time.Duration, args ...string) pulumitest.Result {
+	t.Helper()
+	r := s.RunPlain(t, timeout, args...)
+	if r.Err != nil {
+		t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), r.Err, r.Output())
+	}
+	return r
+}
+
 // Up deploys the stack with its own config file, failing the test on error.
 func (s *Stack) Up(t testing.TB) pulumitest.Result {
 	t.Helper()
