@@ -27,14 +27,15 @@ edge_cert() {
 
 # edge_build compiles sandbox/edge. go keeps its own output up to date cheaply, so it builds into
 # edge/build and the binary that runs is replaced (by rename) only when the bytes changed: a
-# running edge then shows its executable as deleted, and up restarts it.
+# running edge then shows its executable as deleted, and up restarts it. Without -buildvcs=false
+# every commit to the repository would change the bytes (the embedded revision).
 edge_build() {
 	local t0 out
 	t0=$(now_ms)
 	command -v go >/dev/null || die "edge: go is not on PATH; it is needed to build sandbox/edge"
 	install -d -m 0755 "$state/bin" "$state/edge/build"
 	out=$state/edge/build/inter-hub-edge
-	if ! (cd "$repo" && go build -o "$out" ./sandbox/edge) >>"$(logfile edge-build)" 2>&1; then
+	if ! (cd "$repo" && go build -buildvcs=false -o "$out" ./sandbox/edge) >>"$(logfile edge-build)" 2>&1; then
 		[ -x "$(edge_bin)" ] || fail_with_log edge-build "go build ./sandbox/edge failed"
 		# A checkout in the middle of an edit must not take the sandbox down with it.
 		say "edge: WARNING: go build ./sandbox/edge failed (see $(logfile edge-build)); keeping the edge built before"
