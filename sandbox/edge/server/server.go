@@ -117,7 +117,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) (t trace) {
 		}
 	}
 	if len(pods) == 0 {
-		// As Traefik with allowEmptyServices (the default of its Helm chart, which K3s ships).
+		// As Traefik with allowEmptyServices (the default of recent versions of its Helm chart;
+		// without it Traefik drops the route and answers 404).
 		http.Error(w, noAvailableServer, http.StatusServiceUnavailable)
 		return
 	}
