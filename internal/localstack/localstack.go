@@ -86,8 +86,9 @@ type Stack struct {
 	WS   *pulumitest.Workspace
 	// ConfigFile is the stack's configuration (a copy of Pulumi.local.yaml with the names).
 	ConfigFile string
-	// StateDir is the file backend's directory; TmpDir is the CLI's and plugins' TMPDIR.
-	StateDir, TmpDir string
+	// StateDir is the file backend's directory; TmpDir is the CLI's and plugins' TMPDIR; Home is
+	// the CLI's PULUMI_HOME (its logs and workspace settings; the toolchain's plugins are linked).
+	StateDir, TmpDir, Home string
 	// Origin is a private bare clone of the sandbox's app repository; Checkout is the build
 	// host's checkout of it (build.checkoutDir), so builds never race another test's.
 	Origin, Checkout string
@@ -115,6 +116,7 @@ func New(t testing.TB, opts Options) *Stack {
 	s.Dir = t.TempDir()
 	s.StateDir = t.TempDir()
 	s.TmpDir = t.TempDir()
+	s.Home = t.TempDir()
 	s.writeProject(t)
 
 	// A private origin and checkout: tests add revisions to the origin and builds check out in
@@ -125,7 +127,20 @@ func New(t testing.TB, opts Options) *Stack {
 	git(t, "", "clone", "--quiet", "--bare", env.BuildHost.Origin, s.Origin)
 	git(t, "", "clone", "--quiet", s.Origin, s.Checkout)
 
+	shared := ""
+	for _, kv := range tc.Env {
+		if v, ok := strings.CutPrefix(kv, "PULUMI_HOME="); ok {
+			shared = v
+		}
+	}
+	if shared == "" {
+		t.Fatal("the toolchain sets no PULUMI_HOME")
+	}
+	if err := os.Symlink(filepath.Join(shared, "plugins"), filepath.Join(s.Home, "plugins")); err != nil {
+		t.Fatal(err)
+	}
 	s.WS = tc.NewWorkspace(t, s.Dir, map[string]string{
+		"PULUMI_HOME":              s.Home,
 		"PULUMI_BACKEND_URL":       "file://" + s.StateDir,
 		"PULUMI_CONFIG_PASSPHRASE": Passphrase,
 		"SOPS_AGE_KEY_FILE":        filepath.Join(root, "sandbox", "fixtures", "age-local.key"),

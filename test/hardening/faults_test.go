@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -55,6 +56,12 @@ func TestInterruptedUpdates(t *testing.T) {
 			lingering = append(lingering, interrupt(t, s, i, f)...)
 			recoverByRunbook(t, s)
 			checkConverged(t, s)
+			if f.step == "build" && f.signal == syscall.SIGINT {
+				// The build that finished after Ctrl-C pushed its image; up reuses it.
+				if n := nixBuilds(t, s); n != 1 {
+					t.Errorf("the revision was built %d times, want once (the registry had it after the interrupted run)", n)
+				}
+			}
 		})
 	}
 	// Language hosts check on their engine every 5 minutes (as upstream's do), so one whose
@@ -196,7 +203,40 @@ func interrupt(t *testing.T, s *localstack.Stack, n int, f fault) []leftover {
 	if f.signal != syscall.SIGKILL && len(langhosts) > 0 {
 		t.Errorf("the language host of an interrupted (not killed) run is still alive: %v", langhosts)
 	}
+	if f.step == "release" && f.signal == syscall.SIGINT {
+		// Ctrl-C cancels Helm's wait; the release is atomic, so Helm rolls back: the newest
+		// revision is deployed again and the Deployment is the one before the change.
+		if newest, status := newestRevision(t, s); status != "deployed" {
+			t.Errorf("after Ctrl-C the newest release revision %d is %s, want deployed (rolled back)", newest, status)
+		}
+		if sel := string(s.Kubectl(t, "-n", s.Namespace, "get", "deployment", "inter-hub", "-o", "jsonpath={.spec.template.spec.nodeSelector}")); sel != "" {
+			t.Errorf("after Ctrl-C the Deployment still has the change that could not roll out: nodeSelector %s", sel)
+		}
+	}
 	return langhosts
+}
+
+// newestRevision is the highest revision of the stack's release and its status.
+func newestRevision(t *testing.T, s *localstack.Stack) (int, string) {
+	t.Helper()
+	var list struct {
+		Items []struct {
+			Metadata struct {
+				Labels map[string]string `json:"labels"`
+			} `json:"metadata"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(s.Kubectl(t, "-n", s.Namespace, "get", "secret", "-l", "owner=helm,name=inter-hub", "-o", "json"), &list); err != nil {
+		t.Fatal(err)
+	}
+	newest, status := 0, ""
+	for _, r := range list.Items {
+		v, _ := strconv.Atoi(r.Metadata.Labels["version"])
+		if v > newest {
+			newest, status = v, r.Metadata.Labels["status"]
+		}
+	}
+	return newest, status
 }
 
 // recoverByRunbook follows docs/RUNBOOK.md, "A release stuck in pending-upgrade" and "Pending
@@ -308,6 +348,29 @@ func checkConverged(t *testing.T, s *localstack.Stack) {
 	if deployed != image {
 		t.Errorf("the Deployment runs %s, the stack reports %s", deployed, image)
 	}
+}
+
+// nixBuilds counts the build host's nix builds of the commit that app.revision names now.
+func nixBuilds(t *testing.T, s *localstack.Stack) int {
+	t.Helper()
+	branch := strings.TrimSpace(s.MustRunPlain(t, localstack.ShortTimeout, "config", "get", "app.revision", "--stack", s.Stack, "--config-file", s.ConfigFile).Stdout)
+	commit := strings.TrimSpace(gitOutput(t, s.Origin, "rev-parse", branch+"^{commit}"))
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(s.Env.BuildHost.Store), "nix-builds.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(data), " "+commit+" ")
+}
+
+func gitOutput(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("git %v: %v", args, err)
+	}
+	return string(out)
 }
 
 // helmRevisions lists the release Secrets of the stack's release with one of the statuses.
