@@ -324,26 +324,32 @@ var badInputCases = []badCase{
 			return expect{want: []string{"create command on root@127.0.0.1:" + itoa(port) + " exited with status 5; last lines of its stderr:",
 				"unexpected digest from the registry: "}}
 		}},
-	{"release/chart-does-not-render", "a chart that does not render fails the update before Helm changes the release",
+	{"release/chart-does-not-render", "a chart edited so that it does not render (same path) fails the update before Helm changes the release",
 		func(t *testing.T, s *localstack.Stack, f string) expect {
-			chart := copyChart(t, s)
-			path := filepath.Join(chart, "templates", "service.yaml")
+			// The stack deploys a copy of the chart (badInputChart); an edit in place is what
+			// an operator's broken commit looks like: only the chart's content changes.
+			path := filepath.Join(badInputChart, "templates", "service.yaml")
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := os.WriteFile(path, append(data, []byte("\n{{ .Values.nothing.here }}\n")...), 0o644); err != nil {
+			t.Cleanup(func() { os.WriteFile(path, data, 0o644) })
+			if err := os.WriteFile(path, append(append([]byte{}, data...), []byte("\n{{ .Values.nothing.here }}\n")...), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			s.SetConfig(t, f, map[string]string{"release.chart": chart})
 			return expect{want: []string{"kubernetes:helm.sh/v3:Release", "templates/service.yaml", "nil pointer evaluating interface {}.here"}}
 		}},
 }
+
+// badInputChart is the chart directory TestBadInput's stack deploys (a copy of the app chart).
+var badInputChart string
 
 // TestBadInput deploys the stack once, then runs `pulumi up --yes` with each bad input and
 // compares everything the stack touches before and after.
 func TestBadInput(t *testing.T) {
 	s := localstack.New(t, localstack.Options{Names: localstack.NamesFor("hard", "input")})
+	badInputChart = copyChart(t, s)
+	s.SetConfig(t, s.ConfigFile, map[string]string{"release.chart": badInputChart})
 	s.Up(t)
 	snap := s.Snapshot(t)
 	for _, c := range badInputCases {
