@@ -460,7 +460,9 @@ func (s *Stack) cleanup(t testing.TB) {
 		var exists bool
 		_ = db.QueryRowContext(ctx, `SELECT true FROM pg_roles WHERE rolname = $1`, s.Role).Scan(&exists)
 		if exists {
-			// PostgreSQL 15: only the owner (or a member of it) may drop the database.
+			// PostgreSQL 15: only the owner (or a member of it) may drop the database. A role
+			// that made itself a member of the admin (a test that lets it) must leave that first.
+			_, _ = db.ExecContext(ctx, fmt.Sprintf(`REVOKE %q FROM %q`, p.AdminUser, s.Role))
 			for _, q := range []string{
 				fmt.Sprintf(`GRANT %q TO %q`, s.Role, p.AdminUser),
 				fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, s.Role),

@@ -33,6 +33,19 @@ func TestLeastPrivilege(t *testing.T) {
 	t.Run("app-role-cannot-create-roles-or-databases", func(t *testing.T) {
 		record(t, "least privilege", "the app role, logged in through pgpool, is refused CREATE ROLE, CREATE DATABASE and granting itself CREATEDB; it is no superuser and a member of no role")
 		db := appDB(t, s)
+		// Should the role be able to (a regression), what it made must not outlive the test.
+		t.Cleanup(func() {
+			admin := s.AdminDB(t)
+			for _, q := range []string{
+				`REVOKE "` + s.Env.Postgres.AdminUser + `" FROM "` + s.Role + `"`,
+				`GRANT "` + s.Role + `" TO "` + s.Env.Postgres.AdminUser + `"`,
+				`DROP DATABASE IF EXISTS hardening_escalation WITH (FORCE)`,
+				`DROP ROLE IF EXISTS hardening_escalation`,
+				`DROP ROLE IF EXISTS hardening_escalation2`,
+			} {
+				_, _ = admin.Exec(q)
+			}
+		})
 		for stmt, want := range map[string]string{
 			`CREATE ROLE hardening_escalation LOGIN`:                   "permission denied to create role",
 			`CREATE DATABASE hardening_escalation`:                     "permission denied to create database",

@@ -199,6 +199,9 @@ func TestSecretsDoNotLeak(t *testing.T) {
 				}
 			}
 			t.Logf("looked for %d secret values in %d places (%d of them encrypted update logs)", len(secrets), len(k.places), encrypted)
+			if k.name == "cli-logs" || k.name == "temp-files" {
+				t.Logf("files: %s", strings.Join(names, " "))
+			}
 		})
 	}
 
