@@ -72,7 +72,8 @@ func TestKubernetesProgram(t *testing.T) {
 				tt.runtime += "main: " + rel + "\n"
 			}
 			writeFile(t, filepath.Join(proj, "Pulumi.yaml"), "name: toolchain-test\n"+tt.runtime)
-			w := tc.NewWorkspace(t, proj, nil)
+			tmp := t.TempDir()
+			w := tc.NewWorkspace(t, proj, map[string]string{"TMPDIR": tmp})
 			w.MustRun(t, time.Minute, "stack", "init", "test")
 			w.MustRun(t, time.Minute, "config", "set", "kubeconfig", sb.Kubernetes.Kubeconfig)
 			w.MustRun(t, time.Minute, "config", "set", "namespace", ns+"-"+tt.name)
@@ -94,7 +95,31 @@ func TestKubernetesProgram(t *testing.T) {
 			r := w.MustRun(t, 5*time.Minute, "up", "--yes", "--skip-preview", "--expect-no-changes")
 			assertNoPluginWarning(t, r.Output())
 			w.MustRun(t, 5*time.Minute, "destroy", "--yes", "--skip-preview")
+			assertNoKubeconfigLeft(t, tmp)
 		})
+	}
+}
+
+// assertNoKubeconfigLeft fails when a file under the CLI's TMPDIR holds the kubeconfig's client
+// key: the provider writes the kubeconfig there for Helm, and the plugin build removes it when
+// the plugin ends.
+func assertNoKubeconfigLeft(t *testing.T, tmp string) {
+	t.Helper()
+	err := filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Contains(string(b), "client-key-data") {
+			t.Errorf("%s holds a kubeconfig with its client key", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -38,9 +38,10 @@ inputs_hash() {
 	{
 		echo "$name"
 		cat "$here/versions.env"
+		# Paths are hashed relative to toolchain/, so every clone on a machine shares the stamps.
 		for p in "$@"; do
-			find "$p" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.yaml' \) \
-				! -name '*-embed.json' -print0 | sort -z | xargs -0 -r sha256sum
+			(cd "$here" && find "${p#"$here"/}" -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.yaml' \) \
+				! -name '*-embed.json' -print0 | sort -z | xargs -0 -r sha256sum)
 		done
 	} | sha256sum | cut -c1-16
 }

@@ -66,7 +66,6 @@ func randomHex(t *testing.T, n int) string {
 // their TMPDIR (logs at default verbosity), the Helm release's stored records, and the outputs
 // the image build and the pgpool step recorded.
 func TestSecretsDoNotLeak(t *testing.T) {
-	record(t, "secrets", "the lifecycle ran: up, a new revision, session and password rotation, a failed build, refresh")
 	s := localstack.New(t, localstack.Options{Names: localstack.NamesFor("hard", "secrets")})
 	secrets := secretSet{}
 

@@ -26,6 +26,10 @@ var pulumiSchema []byte
 var terraformMapping []byte
 
 func main() {
+	if dir := os.Getenv(watchEnv); dir != "" {
+		watchAndRemove(dir)
+	}
+	privateTempDir()
 	exitWithEngine(os.Args[1:])
 	provider.Serve("kubernetes", version.Version, pulumiSchema, terraformMapping)
 }
