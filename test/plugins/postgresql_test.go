@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
 )
 
 func TestPostgresqlPlugin(t *testing.T) {
@@ -129,7 +131,7 @@ func TestPostgresqlPlugin(t *testing.T) {
 		t.Fatalf("wrong admin password: unclear error:\n%s", msg)
 	}
 	t.Logf("wrong admin password: %s", firstLine(msg, "refused the login"))
-	closed := freePort(t)
+	closed := testpg.FreePort(t)
 	bad.config(map[string]string{"port": strconv.Itoa(closed)}, map[string]string{"adminPassword": pg.adminPassword})
 	msg = bad.upFails()
 	if !strings.Contains(msg, "cannot reach PostgreSQL at 127.0.0.1:"+strconv.Itoa(closed)) {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
 )
 
 // sshd is a real OpenSSH server on 127.0.0.1 with its own host key and one
@@ -25,16 +27,6 @@ type sshd struct {
 	clientKey string // private, OpenSSH PEM
 	user      string
 	dir       string
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }
 
 // keyPair returns an ed25519 key as OpenSSH private PEM and public line.
@@ -79,7 +71,7 @@ func startSSHD(t *testing.T) *sshd {
 	}
 	hostKeyFile := write("ssh_host_ed25519_key", hostPriv)
 	authorized := write("authorized_keys", clientPub)
-	port := freePort(t)
+	port := testpg.FreePort(t)
 	config := write("sshd_config", strings.Join([]string{
 		"Port " + strconv.Itoa(port),
 		"ListenAddress 127.0.0.1",

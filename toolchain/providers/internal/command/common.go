@@ -55,3 +55,36 @@ func Deref[T any](v *T, def T) T {
 	}
 	return *v
 }
+
+// RunFunc runs one step's script ("create", "update" or "delete") and records its output.
+type RunFunc func(ctx context.Context, step, script string) error
+
+// RunCreate runs the create script, except in a preview or when there is none.
+func RunCreate(ctx context.Context, dryRun bool, create *string, run RunFunc) error {
+	if dryRun || create == nil {
+		return nil
+	}
+	return run(ctx, "create", *create)
+}
+
+// RunUpdate runs the update script, or the create script when there is no update script, as
+// upstream does; nothing in a preview.
+func RunUpdate(ctx context.Context, dryRun bool, update, create *string, run RunFunc) error {
+	switch {
+	case dryRun:
+		return nil
+	case update != nil:
+		return run(ctx, "update", *update)
+	case create != nil:
+		return run(ctx, "create", *create)
+	}
+	return nil
+}
+
+// RunDelete runs the delete script when there is one.
+func RunDelete(ctx context.Context, del *string, run RunFunc) error {
+	if del == nil {
+		return nil
+	}
+	return run(ctx, "delete", *del)
+}

@@ -97,34 +97,19 @@ func (*Command) Create(ctx context.Context, req infer.CreateRequest[Args]) (infe
 		return infer.CreateResponse[State]{}, err
 	}
 	state := State{Args: req.Inputs}
-	if req.DryRun || req.Inputs.Create == nil {
-		return infer.CreateResponse[State]{ID: id, Output: state}, nil
-	}
-	err = state.run(ctx, "create", *req.Inputs.Create)
+	err = command.RunCreate(ctx, req.DryRun, req.Inputs.Create, state.run)
 	return infer.CreateResponse[State]{ID: id, Output: state}, err
 }
 
 func (*Command) Update(ctx context.Context, req infer.UpdateRequest[Args, State]) (infer.UpdateResponse[State], error) {
 	state := State{Args: req.Inputs, Stdout: req.State.Stdout, Stderr: req.State.Stderr}
-	if req.DryRun {
-		return infer.UpdateResponse[State]{Output: state}, nil
-	}
-	var err error
-	switch {
-	case req.Inputs.Update != nil:
-		err = state.run(ctx, "update", *req.Inputs.Update)
-	case req.Inputs.Create != nil:
-		err = state.run(ctx, "create", *req.Inputs.Create)
-	}
+	err := command.RunUpdate(ctx, req.DryRun, req.Inputs.Update, req.Inputs.Create, state.run)
 	return infer.UpdateResponse[State]{Output: state}, err
 }
 
 func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[State]) (infer.DeleteResponse, error) {
-	if req.State.Delete == nil {
-		return infer.DeleteResponse{}, nil
-	}
 	state := req.State
-	return infer.DeleteResponse{}, state.run(ctx, "delete", *req.State.Delete)
+	return infer.DeleteResponse{}, command.RunDelete(ctx, req.State.Delete, state.run)
 }
 
 // WireDependencies: as for the remote command.
