@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/urn"
+
 	"github.com/coulomb-social/inter-hub-deploy/internal/previewsummary"
 )
 
@@ -30,7 +32,10 @@ func Find(p *previewsummary.Preview) []Resource {
 		if s.Op != "update" && s.Op != "delete" {
 			continue
 		}
-		r := Resource{URN: s.URN, Type: urnType(s.URN), Name: urnName(s.URN), Op: s.Op}
+		r := Resource{URN: s.URN, Name: s.URN, Op: s.Op}
+		if u := urn.URN(s.URN); u.IsValid() {
+			r.Type, r.Name = string(u.Type()), u.Name()
+		}
 		for k := range s.DetailedDiff {
 			r.Keys = append(r.Keys, k)
 		}
@@ -61,24 +66,4 @@ func Write(w io.Writer, stack string, rs []Resource) {
 		}
 		fmt.Fprintf(w, "  %s %s (%s)\n    %s\n", r.Type, r.Name, what, r.URN)
 	}
-}
-
-func urnType(urn string) string {
-	parts := strings.SplitN(urn, "::", 4)
-	if len(parts) < 4 {
-		return ""
-	}
-	t := parts[2]
-	if i := strings.LastIndex(t, "$"); i >= 0 {
-		t = t[i+1:]
-	}
-	return t
-}
-
-func urnName(urn string) string {
-	parts := strings.SplitN(urn, "::", 4)
-	if len(parts) < 4 {
-		return urn
-	}
-	return parts[3]
 }

@@ -10,6 +10,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/urn"
 )
 
 // Pulumi's markers inside serialized property values (sdk/go/common/resource/sig).
@@ -117,7 +119,7 @@ func (p *Preview) Changes() bool {
 	return false
 }
 
-func isStack(s Step) bool { return resourceType(s.URN) == "pulumi:pulumi:Stack" }
+func isStack(s Step) bool { typ, _ := typeAndName(s.URN); return typ == "pulumi:pulumi:Stack" }
 
 // opOrder is how operations are listed, most consequential first.
 var opOrder = []string{"delete", "replace", "delete-replaced", "create-replacement", "discard", "discard-replaced",
@@ -203,7 +205,8 @@ func (p *Preview) Markdown(w io.Writer, title string) {
 		fmt.Fprintln(w)
 		for _, d := range errs {
 			if d.URN != "" {
-				fmt.Fprintf(w, "`%s` (%s):\n", resourceName(d.URN), resourceType(d.URN))
+				typ, name := typeAndName(d.URN)
+				fmt.Fprintf(w, "`%s` (%s):\n", name, typ)
 			}
 			fmt.Fprintf(w, "```\n%s\n```\n\n", fence(d.Message))
 		}
@@ -213,9 +216,9 @@ func (p *Preview) Markdown(w io.Writer, title string) {
 	}
 }
 
-func hasReplace(steps []Step, urn string) bool {
+func hasReplace(steps []Step, u string) bool {
 	for _, s := range steps {
-		if s.URN == urn && s.Op == "replace" {
+		if s.URN == u && s.Op == "replace" {
 			return true
 		}
 	}
@@ -224,7 +227,8 @@ func hasReplace(steps []Step, urn string) bool {
 
 // writeStep prints one resource: operation, name, type, the keys involved and old -> new values.
 func writeStep(w io.Writer, s Step) {
-	fmt.Fprintf(w, "- **%s** `%s` (%s)", s.Op, resourceName(s.URN), resourceType(s.URN))
+	typ, name := typeAndName(s.URN)
+	fmt.Fprintf(w, "- **%s** `%s` (%s)", s.Op, name, typ)
 	reasons := replaceReasons(s)
 	if len(reasons) > 0 {
 		fmt.Fprintf(w, ", replaced because of: %s", codeList(reasons))
@@ -507,28 +511,17 @@ func show(v any, ok bool) string {
 	return code(s)
 }
 
-// resourceType and resourceName read a URN: urn:pulumi:stack::project::qualified$type::name.
-func resourceType(urn string) string {
-	parts := strings.SplitN(urn, "::", 4)
-	if len(parts) < 4 {
-		return ""
-	}
-	t := parts[2]
-	if i := strings.LastIndex(t, "$"); i >= 0 {
-		t = t[i+1:]
-	}
-	return t
-}
-
-func resourceName(urn string) string {
-	parts := strings.SplitN(urn, "::", 4)
-	if len(parts) < 4 {
-		return urn
-	}
-	return parts[3]
-}
-
 // fence makes text safe inside a fenced code block.
 func fence(text string) string {
 	return strings.ReplaceAll(strings.TrimSpace(text), "```", "'''")
+}
+
+// typeAndName reads a URN (urn:pulumi:stack::project::qualified$type::name) with the SDK; a
+// string that is no URN has no type and is its own name.
+func typeAndName(s string) (string, string) {
+	u := urn.URN(s)
+	if !u.IsValid() {
+		return "", s
+	}
+	return string(u.Type()), u.Name()
 }
