@@ -14,13 +14,3 @@ const (
 
 // Reserved lists the variables the program sets, in the order they are documented.
 var Reserved = []string{DatabaseURL, SessionSecret, BaseURL}
-
-// IsReserved reports whether the program sets name itself.
-func IsReserved(name string) bool {
-	for _, r := range Reserved {
-		if r == name {
-			return true
-		}
-	}
-	return false
-}
