@@ -154,6 +154,10 @@ func New(t testing.TB, opts Options) *Stack {
 	if err := os.WriteFile(s.ConfigFile, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A run that died before its cleanup (a killed test binary) leaves its role, database and
+	// namespace behind; they carry this stack's names, so remove them before deploying again.
+	s.cleanup(t)
+	s.waitNamespaceGone(t)
 	t.Cleanup(func() { s.cleanup(t) })
 
 	s.WS.MustRun(t, ShortTimeout, "stack", "init", s.Stack)
@@ -491,6 +495,18 @@ func (s *Stack) cleanup(t testing.TB) {
 		if err := s.Env.Registry.DeleteManifest(ctx, s.Repository, digest); err != nil {
 			t.Logf("cleanup registry: %v", err)
 		}
+	}
+}
+
+// waitNamespaceGone waits until the stack's namespace no longer exists (deleted namespaces
+// stay Terminating while the controller empties them, and cannot be created again meanwhile).
+func (s *Stack) waitNamespaceGone(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := s.Env.Kubectl(ctx, nil, "wait", "--for=delete", "namespace/"+s.Namespace, "--timeout=110s"); err != nil &&
+		!strings.Contains(err.Error(), "NotFound") && !strings.Contains(err.Error(), "not found") {
+		t.Fatalf("namespace %s left by an earlier run is still there: %v", s.Namespace, err)
 	}
 }
 

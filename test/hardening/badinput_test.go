@@ -173,13 +173,21 @@ var badInputCases = []badCase{
 			return expect{want: []string{gateHeader,
 				"gate check nodes failed: the apiserver at https://127.0.0.1:16443 refused the credentials of context sandbox for GET /api/v1/nodes (HTTP 403)"}}
 		}},
-	{"gate/postgres-down", "a PostgreSQL endpoint that refuses connections stops the run",
+	{"gate/pgpool-down", "a pgpool endpoint that refuses connections stops the run",
 		func(t *testing.T, s *localstack.Stack, f string) expect {
 			port := itoa(closedPort(t))
 			s.SetConfig(t, f, map[string]string{"postgres.port": port})
 			return expect{want: []string{gateHeader,
 				"gate check postgres failed: cannot log in to 127.0.0.1:" + port + " as railiance_admin:",
 				"connect: connection refused"}}
+		}},
+	{"gate/postgres-down-behind-pgpool", "a pgpool whose PostgreSQL is down stops the run with pgpool's own reason",
+		func(t *testing.T, s *localstack.Stack, f string) expect {
+			port := itoa(pgpoolWithoutBackend(t, s))
+			s.SetConfig(t, f, map[string]string{"postgres.port": port})
+			return expect{want: []string{gateHeader,
+				"gate check postgres failed: cannot log in to 127.0.0.1:" + port + " as railiance_admin:",
+				"failed to create a backend 0 connection"}}
 		}},
 	{"gate/pgpool-hung", "a pgpool that accepts connections but never answers stops the run at the gate's time limit",
 		func(t *testing.T, s *localstack.Stack, f string) expect {

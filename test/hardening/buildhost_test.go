@@ -2,15 +2,12 @@ package hardening_test
 
 import (
 	"bytes"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
 )
@@ -70,39 +67,6 @@ func startBuildHost(t *testing.T, s *localstack.Stack, bin map[string]string) in
 	if err := os.WriteFile(cfg, out, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", cfg)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var log bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &log, &log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		c, err := net.Dial("tcp", net.JoinHostPort("127.0.0.1", itoa(port)))
-		if err == nil {
-			c.Close()
-			return port
-		}
-		select {
-		case <-done:
-			t.Fatalf("sshd exited: %s", strings.TrimSpace(log.String()))
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sshd did not listen on %d: %s", port, log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	startDaemon(t, exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", cfg), syscall.SIGTERM, port)
+	return port
 }
