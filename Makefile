@@ -96,7 +96,10 @@ test: tools build sandbox-up lint
 	@echo "== offline plugins (unit)"
 	@cd toolchain/providers && go test -count=1 ./...
 	@echo "== integration tests"
-	@$(ENV) $(TEST_ENV) go test -count=1 -p 1 -timeout 80m $(INTEGRATION)
+	@rm -f bin/hardening-summary.md; \
+	$(ENV) $(TEST_ENV) INTERHUB_HARDENING_SUMMARY=$(CURDIR)/bin/hardening-summary.md \
+		go test -count=1 -p 1 -timeout 80m $(INTEGRATION); rc=$$?; \
+	if [ $$rc -eq 0 ] && [ -f bin/hardening-summary.md ]; then cat bin/hardening-summary.md; fi; exit $$rc
 
 # docs/graph.png: `pulumi stack graph` of a deployed stack, labelled by type and name (graphviz).
 graph: stack-select

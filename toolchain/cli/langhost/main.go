@@ -61,8 +61,9 @@ func serve(h *host) error {
 		close(cancel)
 	}()
 	if h.engine != "" {
-		// Exit when the engine goes away, as every language host must.
-		if err := rpcutil.Healthcheck(ctx, h.engine, 5*time.Minute, stop); err != nil {
+		// Exit when the engine goes away, as every language host must. Upstream's host asks
+		// every 5 minutes, so a killed CLI's host lingers that long; 30 s is as cheap.
+		if err := rpcutil.Healthcheck(ctx, h.engine, 30*time.Second, stop); err != nil {
 			return fmt.Errorf("engine health check: %w", err)
 		}
 	}
