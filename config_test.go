@@ -50,6 +50,8 @@ func TestBadConfigurations(t *testing.T) {
 			[]string{"inter-hub:build.port: must be between 1 and 65535, not 70000"}},
 		{"replicas zero", func(c map[string]string, _ *[]string) { c["inter-hub:app.replicas"] = "0" },
 			[]string{"inter-hub:app.replicas: must be between 1 and 20, not 0"}},
+		{"access mode", func(c map[string]string, _ *[]string) { c["inter-hub:app.storageAccessMode"] = "RWX" },
+			[]string{`inter-hub:app.storageAccessMode: must be one of ReadWriteOnce, ReadWriteMany, not "RWX"`}},
 		{"boolean", func(c map[string]string, _ *[]string) { c["inter-hub:gate.nodes"] = "yes" },
 			[]string{`inter-hub:gate.nodes: not a boolean (true or false): "yes"`}},
 		{"invalid host", func(c map[string]string, _ *[]string) { c["inter-hub:build.host"] = "haskel seed!" },

@@ -205,6 +205,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		},
 		StorageSize:    cfg.App.StorageSize,
 		StorageClass:   cfg.App.StorageClass,
+		StorageAccess:  cfg.App.StorageAccess,
 		MigrateCommand: cfg.App.MigrateCommand,
 		NodeSelector:   cfg.App.NodeSelector,
 		TimeoutSeconds: cfg.Release.Timeout,

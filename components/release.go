@@ -31,6 +31,7 @@ type ReleaseArgs struct {
 	Resources      Resources
 	StorageSize    string
 	StorageClass   string
+	StorageAccess  string // the claim's access mode
 	MigrateCommand []string
 	NodeSelector   map[string]string
 
@@ -118,6 +119,7 @@ func ReleaseValues(args *ReleaseArgs) pulumi.Map {
 		"persistence": pulumi.Map{
 			"size":         pulumi.String(args.StorageSize),
 			"storageClass": pulumi.String(args.StorageClass),
+			"accessMode":   pulumi.String(storageAccess(args.StorageAccess)),
 		},
 		"migrate": pulumi.Map{
 			"command":               migrate,
@@ -131,4 +133,12 @@ func putIf(m pulumi.Map, k, v string) {
 	if v != "" {
 		m[k] = pulumi.String(v)
 	}
+}
+
+// storageAccess is the claim's access mode; ReadWriteOnce, what every cluster offers, when unset.
+func storageAccess(mode string) string {
+	if mode == "" {
+		return "ReadWriteOnce"
+	}
+	return mode
 }

@@ -122,6 +122,7 @@ type App struct {
 	MemoryLimit    string
 	StorageSize    string
 	StorageClass   string
+	StorageAccess  string // ReadWriteOnce or ReadWriteMany
 	MigrateCommand []string
 	NodeSelector   map[string]string
 }
@@ -334,6 +335,7 @@ func Parse(src Source, dir string) (*Config, error) {
 		r.missing("app.storageSize", "")
 	}
 	c.App.StorageClass = r.dnsSubdomain("app.storageClass", false)
+	c.App.StorageAccess = r.oneOf("app.storageAccessMode", "ReadWriteOnce", "ReadWriteMany")
 	c.App.MigrateCommand = r.list("app.migrateCommand")
 	c.App.NodeSelector = r.labels("app.nodeSelector")
 

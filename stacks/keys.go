@@ -129,6 +129,8 @@ var Keys = []Key{
 		Doc: "Size of the PersistentVolumeClaim mounted at /app/static."},
 	{Name: "app.storageClass", Type: "string", Need: "optional",
 		Doc: "StorageClass of that claim; the cluster's default when unset."},
+	{Name: "app.storageAccessMode", Type: "string", Default: "ReadWriteOnce", Need: "optional",
+		Doc: "Access mode of that claim. ReadWriteOnce (K3s local-path) attaches it to one node, so all app pods run on that node; ReadWriteMany (a storage class that shares volumes across nodes) lets them spread."},
 	{Name: "app.migrateCommand", Type: "list", Default: `["migrate"]`, Need: "optional",
 		Doc: "Command the migration hook Job runs in the app image (a list, or one string split on spaces)."},
 	{Name: "app.nodeSelector", Type: "map", Need: "optional",

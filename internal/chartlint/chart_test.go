@@ -192,6 +192,8 @@ func TestRenderedManifests(t *testing.T) {
 		"node selector":       {get(pod, "spec", "nodeSelector", "kubernetes.io/os"), "linux"},
 		"chart digest":        {get(d, "metadata", "annotations", "inter-hub.coulomb.social/chart-digest"), strings.Repeat("cd", 32)},
 		"pvc size":            {get(objs["PersistentVolumeClaim"], "spec", "resources", "requests", "storage"), "1Gi"},
+		"pvc access mode":     {get(objs["PersistentVolumeClaim"], "spec", "accessModes", 0), "ReadWriteOnce"},
+		"pods on one node":    {get(pod, "spec", "affinity", "podAffinity", "requiredDuringSchedulingIgnoredDuringExecution", 0, "topologyKey"), "kubernetes.io/hostname"},
 		"service name":        {get(objs["Service"], "metadata", "name"), "inter-hub"},
 		"service port name":   {get(objs["Service"], "spec", "ports", 0, "name"), "http"},
 		"service target port": {get(objs["Service"], "spec", "ports", 0, "targetPort"), "http"},
@@ -218,6 +220,20 @@ func TestRenderedManifests(t *testing.T) {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("job %s: got %#v, want %#v", what, pair[0], pair[1])
 		}
+	}
+}
+
+// A volume every node can mount (ReadWriteMany) lets the pods spread: no pod affinity.
+func TestSharedVolumeLetsPodsSpread(t *testing.T) {
+	objs, err := render(t, programValues(t, func(a *components.ReleaseArgs) { a.StorageAccess = "ReadWriteMany" }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := get(objs["PersistentVolumeClaim"], "spec", "accessModes", 0); got != "ReadWriteMany" {
+		t.Errorf("pvc access mode = %#v", got)
+	}
+	if got := get(objs["Deployment"], "spec", "template", "spec", "affinity"); got != nil {
+		t.Errorf("affinity with a ReadWriteMany volume: %#v", got)
 	}
 }
 
