@@ -81,11 +81,15 @@ func pgpoolWithoutBackend(t *testing.T, s *localstack.Stack) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := closedPort(t)
+	// The dead backend's port lies below the range the kernel hands to listeners on port 0: the
+	// CLI and its plugins start gRPC servers there during the run, and one that lands on the
+	// backend port answers pgpool ("backend authentication failed", seen once in CI).
+	ports := closedPorts(t, 2)
+	port := ports[0]
 	for key, value := range map[string]string{
 		"port":                    itoa(port),
-		"pcp_port":                itoa(closedPort(t)),
-		"backend_port0":           itoa(closedPort(t)),
+		"pcp_port":                itoa(ports[1]),
+		"backend_port0":           itoa(closedLowPort(t)),
 		"unix_socket_directories": "'" + run + "'",
 		"pcp_socket_dir":          "'" + run + "'",
 		"pid_file_name":           "'" + filepath.Join(run, "pgpool.pid") + "'",

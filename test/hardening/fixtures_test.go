@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"math/big"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -32,13 +33,37 @@ import (
 // closedPort returns a loopback port nothing listens on (it was free a moment ago).
 func closedPort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	return closedPorts(t, 1)[0]
+}
+
+// closedLowPort returns a loopback port nothing listens on, below the range the kernel hands
+// to listeners on port 0 (32768 and up on Linux), so that no other process takes it by chance.
+func closedLowPort(t *testing.T) int {
+	t.Helper()
+	for port := 20000 + mathrand.IntN(5000); port < 32768; port++ {
+		if l, err := net.Listen("tcp", "127.0.0.1:"+itoa(port)); err == nil {
+			l.Close()
+			return port
+		}
 	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	return port
+	t.Fatal("no free loopback port between 20000 and 32767")
+	return 0
+}
+
+// closedPorts returns n distinct loopback ports nothing listens on: all are held open until
+// the last is chosen, since the kernel may hand a just-closed port out again.
+func closedPorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
 }
 
 // silentListener accepts connections and never answers, as a hung server does.
