@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 )
 
 // fault interrupts `pulumi up` at one step of an update of the deployed stack.
@@ -241,7 +243,7 @@ func recoverByRunbook(t *testing.T, s *localstack.Stack) {
 	pending := pendingOperations(t, s)
 	t.Logf("pending operations: %v", pending)
 	if len(pending) > 0 {
-		if slicesContains(pending, "creating") {
+		if slices.Contains(pending, "creating") {
 			s.MustRun(t, localstack.UpTimeout, "refresh", "--yes", "--clear-pending-creates")
 		}
 		s.MustRun(t, localstack.UpTimeout, "refresh", "--yes")
@@ -366,34 +368,16 @@ func helmRevisions(t *testing.T, s *localstack.Stack, statuses ...string) []stri
 // pendingOperations lists the kinds of the state's pending operations.
 func pendingOperations(t *testing.T, s *localstack.Stack) []string {
 	t.Helper()
-	var dep struct {
-		Deployment struct {
-			Pending []struct {
-				Type     string `json:"type"`
-				Resource struct {
-					URN string `json:"urn"`
-				} `json:"resource"`
-			} `json:"pending_operations"`
-		} `json:"deployment"`
-	}
-	if err := json.Unmarshal([]byte(s.Export(t)), &dep); err != nil {
+	ops, err := pulumitest.PendingOperations(s.Export(t))
+	if err != nil {
 		t.Fatal(err)
 	}
 	var kinds []string
-	for _, p := range dep.Deployment.Pending {
-		t.Logf("pending %s: %s", p.Type, p.Resource.URN)
+	for _, p := range ops {
+		t.Logf("pending %s: %s", p.Type, p.URN)
 		kinds = append(kinds, p.Type)
 	}
 	return kinds
-}
-
-func slicesContains(list []string, v string) bool {
-	for _, e := range list {
-		if e == v {
-			return true
-		}
-	}
-	return false
 }
 
 // locked reports whether the file backend holds a lock on the stack.

@@ -1,7 +1,6 @@
 package ops_test
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -23,26 +22,17 @@ func TestInterruptedUpdateRecovery(t *testing.T) {
 	ws.MustRun(t, long, "config", "set", "--stack", "local", "sleepSeconds", "60")
 
 	pending := func() int {
-		var dep struct {
-			Deployment struct {
-				Pending []struct {
-					Type     string `json:"type"`
-					Resource struct {
-						URN string `json:"urn"`
-					} `json:"resource"`
-				} `json:"pending_operations"`
-			} `json:"deployment"`
-		}
 		out := ws.MustRun(t, long, "stack", "export", "--stack", "local").Stdout
-		if err := json.Unmarshal([]byte(out), &dep); err != nil {
+		ops, err := pulumitest.PendingOperations(out)
+		if err != nil {
 			t.Fatalf("export: %v", err)
 		}
-		for _, p := range dep.Deployment.Pending {
-			if p.Type != "creating" || !strings.HasSuffix(p.Resource.URN, "::slow-step") {
+		for _, p := range ops {
+			if p.Type != "creating" || !strings.HasSuffix(p.URN, "::slow-step") {
 				t.Fatalf("unexpected pending operation %+v", p)
 			}
 		}
-		return len(dep.Deployment.Pending)
+		return len(ops)
 	}
 
 	run := startPulumi(t, ws, "up", "--yes", "--skip-preview", "--stack", "local")

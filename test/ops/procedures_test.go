@@ -4,12 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
 )
 
@@ -158,25 +158,16 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	s.ws.MustRun(t, shortTimeout, "cancel", "--yes", "--stack", s.name)
 
 	// Runbook, pending operations 2: the release's update is pending.
-	var dep struct {
-		Deployment struct {
-			Pending []struct {
-				Type     string `json:"type"`
-				Resource struct {
-					URN string `json:"urn"`
-				} `json:"resource"`
-			} `json:"pending_operations"`
-		} `json:"deployment"`
-	}
-	if err := json.Unmarshal([]byte(s.export(t)), &dep); err != nil {
+	ops, err := pulumitest.PendingOperations(s.export(t))
+	if err != nil {
 		t.Fatal(err)
 	}
 	found := false
-	for _, p := range dep.Deployment.Pending {
-		found = found || (p.Type == "updating" && strings.Contains(p.Resource.URN, "kubernetes:helm.sh/v3:Release"))
+	for _, p := range ops {
+		found = found || (p.Type == "updating" && strings.Contains(p.URN, "kubernetes:helm.sh/v3:Release"))
 	}
 	if !found {
-		t.Fatalf("no pending update of the release in the state: %+v", dep.Deployment.Pending)
+		t.Fatalf("no pending update of the release in the state: %+v", ops)
 	}
 
 	// The stuck release refuses any upgrade.
@@ -197,12 +188,11 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	s.pulumi(t, upTimeout, "refresh", "--yes")
 	s.pulumi(t, upTimeout, "up", "--yes")
 	// A pending update is not carried into the next state the CLI writes.
-	dep.Deployment.Pending = nil
-	if err := json.Unmarshal([]byte(s.export(t)), &dep); err != nil {
+	if ops, err = pulumitest.PendingOperations(s.export(t)); err != nil {
 		t.Fatal(err)
 	}
-	if len(dep.Deployment.Pending) != 0 {
-		t.Fatalf("pending operations after the recovery: %+v", dep.Deployment.Pending)
+	if len(ops) != 0 {
+		t.Fatalf("pending operations after the recovery: %+v", ops)
 	}
 	image2 := s.output(t, "image")
 	if image2 == image1 || s.deploymentImage(t) != image2 {
