@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -158,6 +160,10 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	if len(logs) < 10 {
 		t.Fatalf("only %d files in PULUMI_HOME: the CLI's logs are not where the test looks", len(logs))
 	}
+	updateLogs := updateLogFiles(s, logs)
+	for name, text := range logs {
+		logs[name] = withDecodedBase64(text) // the CLI logs some payloads as base64 protobuf
+	}
 	releases := helmReleases(t, s)
 	if len(releases) < 3 {
 		t.Fatalf("%d Helm release records, want one per upgrade (>= 3)", len(releases))
@@ -169,14 +175,16 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	kinds := []struct {
 		name, proves string
 		places       map[string]string
+		check        func(t *testing.T)
 	}{
-		{"state-export", "pulumi stack export (no --show-secrets) holds no secret value", map[string]string{"pulumi stack export": s.Export(t)}},
-		{"backend-files", "no file of the state backend (state, history, backups) holds a secret value", backend},
-		{"cli-output", "no CLI output of the lifecycle (up, preview --diff, refresh, a failed build, config, history, outputs) shows a secret value", map[string]string{"CLI output": s.Transcript()}},
-		{"cli-logs", "no log the CLI wrote at default verbosity (PULUMI_HOME/logs, gzipped or encrypted) holds a secret value", logs},
-		{"temp-files", "no file the CLI or the plugins left in their TMPDIR holds a secret value", temp},
-		{"helm-records", "no Helm release record (values under config, manifest) holds a secret value", releases},
-		{"command-outputs", "the image build's and pgpool step's recorded stdout/stderr hold no secret value", outputs},
+		{"state-export", "pulumi stack export (no --show-secrets) holds no secret value", map[string]string{"pulumi stack export": s.Export(t)}, nil},
+		{"backend-files", "no file of the state backend (state, history, backups) holds a secret value", backend, nil},
+		{"cli-output", "no CLI output of the lifecycle (up, preview --diff, refresh, a failed build, config, history, outputs) shows a secret value", map[string]string{"CLI output": s.Transcript()}, nil},
+		{"cli-logs", "no log the CLI wrote at default verbosity (PULUMI_HOME/logs, gzipped or encrypted) holds a secret value; every update log is encrypted", logs,
+			func(t *testing.T) { checkUpdateLogsEncrypted(t, updateLogs, logs) }},
+		{"temp-files", "no file the CLI or the plugins left in their TMPDIR holds a secret value", temp, nil},
+		{"helm-records", "no Helm release record (values under config, manifest) holds a secret value", releases, nil},
+		{"command-outputs", "the image build's and pgpool step's recorded stdout/stderr hold no secret value", outputs, nil},
 	}
 	for _, k := range kinds {
 		t.Run(k.name, func(t *testing.T) {
@@ -191,18 +199,34 @@ func TestSecretsDoNotLeak(t *testing.T) {
 					t.Errorf("%s contains: %s", name, strings.Join(found, ", "))
 				}
 			}
-			encrypted := 0
-			for _, text := range k.places {
-				if strings.HasPrefix(text, "PLOG ") {
-					encrypted++ // a stack's update log, encrypted by its secrets provider
-				}
+			if k.check != nil {
+				k.check(t)
 			}
-			t.Logf("looked for %d secret values in %d places (%d of them encrypted update logs)", len(secrets), len(k.places), encrypted)
+			t.Logf("looked for %d secret values in %d places", len(secrets), len(k.places))
 			if k.name == "cli-logs" || k.name == "temp-files" {
 				t.Logf("files: %s", strings.Join(names, " "))
 			}
 		})
 	}
+
+	// The update logs hold the run's payloads, secrets included: decrypted, the search finds
+	// them, so it would if the CLI wrote them in plain text.
+	var inLogs []string
+	for _, name := range updateLogs {
+		r := s.WS.Run(t, localstack.ShortTimeout, "logs", "decrypt", filepath.Join(s.Home, name), "--stack", s.Stack)
+		if r.Err != nil {
+			t.Fatalf("pulumi logs decrypt %s: %v\n%s", name, r.Err, r.Stderr)
+		}
+		for _, f := range secrets.find(withDecodedBase64(r.Stdout)) {
+			if !slices.Contains(inLogs, f) {
+				inLogs = append(inLogs, f)
+			}
+		}
+	}
+	if len(inLogs) == 0 {
+		t.Errorf("control: the decrypted update logs hold none of the secrets, so the search would not see them in plain text either")
+	}
+	t.Logf("control: the %d update logs, decrypted, hold %d of the secret values (stored encrypted)", len(updateLogs), len(inLogs))
 
 	// The search finds what it looks for: the decrypted export holds the generated secrets.
 	r := s.WS.Run(t, localstack.ShortTimeout, "stack", "export", "--show-secrets", "--stack", s.Stack)
@@ -214,6 +238,57 @@ func TestSecretsDoNotLeak(t *testing.T) {
 			t.Errorf("control: the decrypted state lacks the %s, so the search would not see it either", want)
 		}
 	}
+}
+
+// plogMagic starts a log the CLI encrypted with the stack's secrets provider.
+const plogMagic = "PLOG"
+
+// updateLogFiles lists the logs of the stack's updates: the CLI names them after the stack
+// (organization+project+stack-<time>.log).
+func updateLogFiles(s *localstack.Stack, logs map[string]string) []string {
+	var names []string
+	for name := range logs {
+		if strings.Contains(filepath.Base(name), "+"+s.Stack+"-") {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// checkUpdateLogsEncrypted fails unless there are update logs and each is encrypted: they hold
+// the update's payloads, secrets included.
+func checkUpdateLogsEncrypted(t *testing.T, updateLogs []string, logs map[string]string) {
+	t.Helper()
+	if len(updateLogs) < 3 {
+		t.Errorf("%d update logs in PULUMI_HOME/logs, want one per up, preview and refresh (>= 3)", len(updateLogs))
+	}
+	for _, name := range updateLogs {
+		if !strings.HasPrefix(logs[name], plogMagic) {
+			t.Errorf("%s: an update log in plain text (not encrypted by the stack's secrets provider)", name)
+		}
+	}
+	t.Logf("%d update logs, all encrypted", len(updateLogs))
+}
+
+var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{16,}={0,2}`)
+
+// withDecodedBase64 appends the decoded bytes of every base64 run in text, so a secret inside
+// a base64-encoded payload is found too.
+func withDecodedBase64(text string) string {
+	if strings.HasPrefix(text, plogMagic) {
+		return text
+	}
+	var b strings.Builder
+	b.WriteString(text)
+	for _, run := range base64Run.FindAllString(text, -1) {
+		run = strings.TrimRight(run, "=")
+		if d, err := base64.RawStdEncoding.DecodeString(run[:len(run)-len(run)%4]); err == nil {
+			b.WriteString("\n")
+			b.Write(d)
+		}
+	}
+	return b.String()
 }
 
 // keyLines adds every base64 line of a PEM block as a secret to look for.
