@@ -263,12 +263,14 @@ func checkUpdateLogsEncrypted(t *testing.T, updateLogs []string, logs map[string
 	if len(updateLogs) < 3 {
 		t.Errorf("%d update logs in PULUMI_HOME/logs, want one per up, preview and refresh (>= 3)", len(updateLogs))
 	}
+	plain := 0
 	for _, name := range updateLogs {
 		if !strings.HasPrefix(logs[name], plogMagic) {
+			plain++
 			t.Errorf("%s: an update log in plain text (not encrypted by the stack's secrets provider)", name)
 		}
 	}
-	t.Logf("%d update logs, all encrypted", len(updateLogs))
+	t.Logf("%d update logs, %d of them encrypted", len(updateLogs), len(updateLogs)-plain)
 }
 
 var base64Run = regexp.MustCompile(`[A-Za-z0-9+/]{16,}={0,2}`)
