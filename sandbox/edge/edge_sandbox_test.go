@@ -240,13 +240,18 @@ func TestEdgeServesTheDeployedApp(t *testing.T) {
 	if css.image != v1 || !strings.Contains(css.body, "Inter-Hub sample stylesheet, v1") || !strings.HasPrefix(css.contentType, "text/css") {
 		t.Errorf("stylesheet: %+v", css)
 	}
-	pods := map[string]bool{}
-	for range 4 {
-		pods[get(t, c, base+"/").pod] = true
-	}
-	if len(pods) != 2 {
-		t.Errorf("pods that answered: %v, want the 2 replicas", pods)
-	}
+	// The edge reads the Service's EndpointSlices, which the endpoint controller updates a
+	// moment after the rollout reports both pods ready; from then on, round robin reaches each.
+	eventually(t, 30*time.Second, "both replicas to answer", func() string {
+		pods := map[string]bool{}
+		for range 4 {
+			pods[get(t, c, base+"/").pod] = true
+		}
+		if len(pods) != 2 {
+			return fmt.Sprintf("pods that answered: %v, want the 2 replicas", pods)
+		}
+		return ""
+	})
 	if a := get(t, c, base+"/api/v2/hubs", "Authorization", "Bearer not-"+key); a.status != 401 {
 		t.Errorf("wrong key: HTTP %d", a.status)
 	}
