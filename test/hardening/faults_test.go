@@ -414,11 +414,6 @@ func stackProcesses(s *localstack.Stack) map[int]string {
 	return out
 }
 
-func processAlive(pid int) bool {
-	_, err := os.Stat(filepath.Join("/proc", strconv.Itoa(pid)))
-	return err == nil
-}
-
 func stackOutput(t *testing.T, s *localstack.Stack, name string) string {
 	t.Helper()
 	return strings.TrimSpace(s.MustRunPlain(t, localstack.ShortTimeout, "stack", "output", name, "--stack", s.Stack).Stdout)
