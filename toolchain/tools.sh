@@ -27,7 +27,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PATH="$bin:$PATH"
 
-components=(pulumi language-go kubernetes-plugin providers kube kwok sops crane)
+components=(pulumi language-go providers kubernetes-plugin kube kwok sops crane)
 
 say() { printf '%s\n' "$*" >&2; }
 

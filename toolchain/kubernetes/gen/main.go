@@ -26,11 +26,11 @@ func run() error {
 	if version == "" {
 		return fmt.Errorf("VERSION is not set")
 	}
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", providerModule).Output()
+	modDir, err := moduleDir(providerModule)
 	if err != nil {
-		return fmt.Errorf("locating %s: %w", providerModule, err)
+		return err
 	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "cmd", "pulumi-resource-kubernetes")
+	dir := filepath.Join(modDir, "cmd", "pulumi-resource-kubernetes")
 
 	var schema map[string]json.RawMessage
 	if err := readJSON(filepath.Join(dir, "schema.json"), &schema); err != nil {
@@ -46,6 +46,31 @@ func run() error {
 		return err
 	}
 	return writeJSON("terraform-mapping-embed.json", mapping)
+}
+
+// moduleDir downloads the build list's version of module (a no-op when it is in the module
+// cache already) and returns its directory. `go list -m -f {{.Dir}}` alone prints an empty Dir
+// while the module is not in the cache yet, as on a fresh machine.
+func moduleDir(module string) (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", module).Output()
+	if err != nil {
+		return "", fmt.Errorf("finding the version of %s in go.mod: %w", module, err)
+	}
+	ref := module + "@" + strings.TrimSpace(string(out))
+	cmd := exec.Command("go", "mod", "download", "-json", ref)
+	cmd.Stderr = os.Stderr
+	out, err = cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("downloading %s: %w", ref, err)
+	}
+	var m struct{ Dir, Error string }
+	if err := json.Unmarshal(out, &m); err != nil {
+		return "", fmt.Errorf("reading go mod download's answer for %s: %w", ref, err)
+	}
+	if m.Error != "" || m.Dir == "" {
+		return "", fmt.Errorf("downloading %s: no directory (%s)", ref, m.Error)
+	}
+	return m.Dir, nil
 }
 
 func readJSON(path string, v any) error {
