@@ -226,7 +226,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		TLSSecret:     cfg.Ingress.TLSSecret,
 		ClusterIssuer: cfg.Ingress.ClusterIssuer,
 		Redirect:      cfg.Ingress.Redirect,
-		DependsOn:     []pulumi.Resource{release},
+		DependsOn:     []pulumi.Resource{release.Helm},
 	}, use); err != nil {
 		return nil, err
 	}

@@ -51,6 +51,11 @@ type Release struct {
 	Name     pulumi.StringOutput
 	Revision pulumi.IntOutput
 	Status   pulumi.StringOutput
+	// Helm is the release resource itself. Dependents name it, not the component: the SDK adds
+	// a child to its component only when the child's registration starts, so a dependent whose
+	// registration runs first finds the component empty and waits for nothing
+	// (pulumi/pulumi#7833).
+	Helm pulumi.Resource
 }
 
 // NewRelease installs or upgrades the chart. Atomic rolls a failed upgrade back (the previous
@@ -75,6 +80,7 @@ func NewRelease(ctx *pulumi.Context, name string, args *ReleaseArgs, opts ...pul
 	if err != nil {
 		return nil, fmt.Errorf("helm release %s: %w", args.Name, err)
 	}
+	r.Helm = rel
 	r.Name = rel.Status.Name().Elem()
 	r.Revision = rel.Status.Revision().Elem()
 	r.Status = rel.Status.Status()
