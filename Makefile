@@ -10,7 +10,7 @@ STACK ?= local
 # The local stack's secrets are encrypted with this passphrase; it protects nothing but
 # loopback test credentials. Other stacks take PULUMI_CONFIG_PASSPHRASE from the operator.
 LOCAL_ENV := export PULUMI_CONFIG_PASSPHRASE=inter-hub-local \
-	SOPS_AGE_KEY_FILE=$(CURDIR)/sandbox/fixtures/age-local.key \
+	SOPS_AGE_KEY_FILE="$(CURDIR)/sandbox/fixtures/age-local.key" \
 	PULUMI_BACKEND_URL=$${PULUMI_BACKEND_URL:-file://$${XDG_CACHE_HOME:-$$HOME/.cache}/inter-hub/state};
 STACK_ENV := $(if $(filter local,$(STACK)),$(LOCAL_ENV))
 GO_SOURCES := $(shell find . -name '*.go' -not -path './toolchain/*' -not -path './.sandbox/*' -not -name '*_test.go') go.mod go.sum
@@ -97,7 +97,7 @@ test: tools build sandbox-up lint
 	@cd toolchain/providers && go test -count=1 ./...
 	@echo "== integration tests"
 	@rm -f bin/hardening-summary.md; \
-	$(ENV) $(TEST_ENV) INTERHUB_HARDENING_SUMMARY=$(CURDIR)/bin/hardening-summary.md \
+	$(ENV) $(TEST_ENV) INTERHUB_HARDENING_SUMMARY="$(CURDIR)/bin/hardening-summary.md" \
 		go test -count=1 -p 1 -timeout 80m $(INTEGRATION); rc=$$?; \
 	if [ $$rc -eq 0 ] && [ -f bin/hardening-summary.md ]; then cat bin/hardening-summary.md; fi; exit $$rc
 

@@ -187,6 +187,7 @@ cmd_up() {
 	# registry lives in /etc/containers: all need root.
 	[ "$(id -u)" -eq 0 ] || die "sandbox.sh up must run as root (it starts PostgreSQL as user postgres, sshd, and writes /etc/containers/certs.d)"
 	ensure_tools
+	pg_paths
 	preflight
 	pki_ensure
 	pg_paths create

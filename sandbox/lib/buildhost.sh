@@ -73,13 +73,15 @@ sshd_config() {
 	printf '[%s]:%s %s\n' "$HOST" "$SSH_PORT" "$(cut -d' ' -f1,2 "$here/fixtures/ssh_host_ed25519_key.pub")" >"$dir/known_hosts"
 	local user
 	user=$(id -un)
+	# Paths are double-quoted: sshd splits unquoted arguments at spaces, and a checkout's path
+	# may hold one.
 	cat >"$dir/sshd_config" <<EOF
 # sandbox: written by sandbox.sh on every up; edits are lost.
 Port $SSH_PORT
 ListenAddress $HOST
-HostKey $dir/ssh_host_ed25519_key
+HostKey "$dir/ssh_host_ed25519_key"
 PidFile none
-AuthorizedKeysFile $dir/authorized_keys
+AuthorizedKeysFile "$dir/authorized_keys"
 AllowUsers $user
 PubkeyAuthentication yes
 PasswordAuthentication no
@@ -94,7 +96,7 @@ PrintMotd no
 Subsystem sftp internal-sftp
 # What a session on haskelseed finds: the nix stand-in and crane first, then the system.
 # SSL_CERT_DIR adds the sandbox CA for Go tools (crane) talking to the registry.
-SetEnv PATH=$seed/bin:/usr/local/bin:/usr/bin:/bin SSL_CERT_DIR=/etc/ssl/certs:$state/registry/trust
+SetEnv "PATH=$seed/bin:/usr/local/bin:/usr/bin:/bin" "SSL_CERT_DIR=/etc/ssl/certs:$state/registry/trust"
 LogLevel INFO
 EOF
 	install -d -m 0755 "$state/registry/trust"

@@ -114,7 +114,9 @@ kill_group() {
 
 # running NAME prints the PID of a live sandbox process NAME. A stale pid file (the process died,
 # or the PID now belongs to something else) is removed, after killing children the dead process
-# left behind.
+# left behind. A live process that `ours` does not recognise is never killed: it may be a recycled
+# PID, or a sandbox process this script failed to recognise; a port check then says who holds
+# the port.
 running() {
 	local f pid left
 	f=$(pidfile "$1")
@@ -124,7 +126,12 @@ running() {
 		echo "$pid"
 		return 0
 	fi
-	say "$1: stale pid file (pid ${pid:-?} is not a sandbox process), removing it"
+	if [[ $pid =~ ^[0-9]+$ ]] && ! is_dead "$pid"; then
+		say "$1: pid file names pid $pid, which is alive but not recognised as this sandbox's; removing the pid file and leaving the process alone"
+		rm -f "$f"
+		return 1
+	fi
+	say "$1: stale pid file (pid ${pid:-?} has exited), removing it"
 	if [[ $pid =~ ^[0-9]+$ ]]; then
 		left=$(group_members "$pid")
 		if [ -n "$left" ]; then

@@ -9,16 +9,22 @@ as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@";
 
 # pg_paths [create] sets pgroot, pgdata, pgsock and pgpool_dir; with "create" (up) it may make the
 # /var/tmp data directory and its link.
+#
+# Every command calls it before it looks at a process: a relocated server's command line names
+# the /var/tmp directory, not $state, and only extra_roots lets `ours` recognise it.
+# INTERHUB_SANDBOX_PG_RELOCATE=1 relocates even when postgres could reach $state (tests use it to
+# run the path a checkout under /root takes).
 pg_paths() {
 	pgroot=$state/postgres
+	extra_roots=()
 	if [ -L "$pgroot" ]; then
 		pgroot=$(readlink -f "$pgroot")
 		extra_roots+=("$pgroot/")
-	elif [ "${1:-}" = create ] && ! as_postgres test -x "$state"; then
+	elif [ "${1:-}" = create ] && { [ "${INTERHUB_SANDBOX_PG_RELOCATE:-}" = 1 ] || ! as_postgres test -x "$state"; }; then
 		[ -e "$pgroot" ] && die "postgres: user postgres cannot reach $pgroot; make every directory above it traversable (chmod o+x) or set INTERHUB_SANDBOX_DIR elsewhere"
 		local ext
 		ext=/var/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/postgres
-		say "postgres: user postgres cannot reach $state; keeping its data in $ext (symlinked from $pgroot)"
+		say "postgres: keeping its data in $ext (symlinked from $pgroot): user postgres cannot reach $state, or INTERHUB_SANDBOX_PG_RELOCATE=1"
 		# A new link means a new state dir: data left there by a deleted one is not reused.
 		rm -rf "$ext"
 		mkdir -p "$ext"
