@@ -228,7 +228,7 @@ Sandbox is up. Everything listens on $HOST.
   postgres      $HOST:$PG_PORT (direct)
   pcp           $HOST:$PCP_PORT  $PCP_USER / $PCP_PASSWORD   (PCPPASSFILE=$pgpool_dir/pcppass)
   pool_passwd   pg_enc -m -f $pgpool_dir/pgpool.conf -k $pgpool_dir/pgpoolkey -i FILE
-  build host    ssh -p $SSH_PORT -i $state/sshd/client_ed25519 -o UserKnownHostsFile=$state/sshd/known_hosts $(id -un)@$HOST
+  build host    ssh -p $SSH_PORT -i '$state/sshd/client_ed25519' -o 'UserKnownHostsFile="$state/sshd/known_hosts"' $(id -un)@$HOST
                 checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build)
   registry      https://$HOST:$REGISTRY_PORT  $REGISTRY_USER / $REGISTRY_PASSWORD  CA $state/registry/ca.crt
                 repository $HOST:$REGISTRY_PORT/inter-hub

@@ -112,9 +112,11 @@ sshd_healthy() {
 	[[ $banner == SSH-2.0-* ]]
 }
 
+# ssh splits UserKnownHostsFile's value at spaces (it takes a list); the inner quotes keep a
+# path with a space in it one file.
 ssh_probe() {
 	ssh -F none -o BatchMode=yes -o IdentitiesOnly=yes -o ConnectTimeout=3 \
-		-o UserKnownHostsFile="$state/sshd/known_hosts" -o StrictHostKeyChecking=yes \
+		-o "UserKnownHostsFile=\"$state/sshd/known_hosts\"" -o StrictHostKeyChecking=yes \
 		-i "$state/sshd/client_ed25519" -p "$SSH_PORT" "$(id -un)@$HOST" "$@"
 }
 

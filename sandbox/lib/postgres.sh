@@ -5,7 +5,8 @@
 # to reach its data directory. When the state dir is not reachable for that user (a checkout under
 # a private home), the data lives in /var/tmp and $state/postgres is a symlink to it.
 
-as_postgres() { setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"; }
+# From /: the caller's working directory may be one user postgres cannot enter (psql then warns).
+as_postgres() { (cd / && setpriv --reuid=postgres --regid=postgres --init-groups -- "$@"); }
 
 # pg_paths [create] sets pgroot, pgdata, pgsock and pgpool_dir; with "create" (up) it may make the
 # /var/tmp data directory and its link.
