@@ -140,33 +140,6 @@ func DeleteBeforeReplaceWhenNamed(prov p.Provider, types ...string) p.Provider {
 	return prov
 }
 
-// KeepWhenRemoved treats dropping one of the given optional, server-computed
-// inputs of a resource type from the program as no change, as Terraform does
-// for optional+computed attributes (the official postgresql plugin is
-// bridged from Terraform): the object keeps its current value.
-func KeepWhenRemoved(prov p.Provider, typ string, keys ...string) p.Provider {
-	diff := prov.Diff
-	prov.Diff = func(ctx context.Context, req p.DiffRequest) (p.DiffResponse, error) {
-		resp, err := diff(ctx, req)
-		if err != nil || string(req.Urn.Type()) != typ {
-			return resp, err
-		}
-		for _, k := range keys {
-			if d, ok := resp.DetailedDiff[k]; ok && (d.Kind == p.Delete || d.Kind == p.DeleteReplace) {
-				if v, set := req.Inputs.GetOk(k); !set || v.IsNull() {
-					delete(resp.DetailedDiff, k)
-				}
-			}
-		}
-		if len(resp.DetailedDiff) == 0 {
-			resp.HasChanges = false
-			resp.DeleteBeforeReplace = false
-		}
-		return resp, nil
-	}
-	return prov
-}
-
 // ModuleFormat sets the schema's meta.moduleFormat, which says how to read a
 // module out of a token. The official bridged plugins use "(.*)(?:/[^/]*)",
 // so "random:index/randomId:RandomId" is in module "index"; without it the

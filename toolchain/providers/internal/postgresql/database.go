@@ -57,8 +57,6 @@ func (a *DatabaseArgs) Annotate(an infer.Annotator) {
 	an.Describe(&a.Name, "The name of the database.")
 	an.Describe(&a.Owner, "The role that owns the database; defaults to the connecting role.")
 	an.Describe(&a.Template, "The template to copy; defaults to template0.")
-	an.SetDefault(&a.ConnectionLimit, -1)
-	an.SetDefault(&a.AllowConnections, true)
 	an.Describe(&a.AlterObjectOwnership, "Not supported by this plugin; must be false.")
 }
 

@@ -4,6 +4,7 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 
+	"interhub/toolchain/providers/internal/bridge"
 	"interhub/toolchain/providers/internal/plugin"
 )
 
@@ -23,9 +24,11 @@ func Provider() (p.Provider, error) {
 	}
 	prov = plugin.ModuleFormat(prov, "(.*)(?:/[^/]*)")
 	prov = plugin.ConfigUpdatesInPlace(prov)
+	prov = bridge.Wrap(prov, map[string]bridge.Resource{
+		"postgresql:index/role:Role":         shaped(roleSchema),
+		"postgresql:index/database:Database": shaped(databaseSchema),
+	})
 	prov = plugin.KeepUnknownInputs(prov) // a role's password from a RandomPassword of the same update
-	prov = plugin.KeepWhenRemoved(prov, "postgresql:index/database:Database",
-		"owner", "template", "encoding", "lcCollate", "lcCtype", "tablespaceName", "isTemplate")
 	prov = plugin.DeleteBeforeReplaceWhenNamed(prov, "postgresql:index/database:Database")
 	return plugin.SecretOutputs(prov, map[string][]string{
 		"postgresql:index/role:Role": {"password"},

@@ -54,20 +54,10 @@ func (r *Role) Annotate(a infer.Annotator) {
 }
 
 func (a *RoleArgs) Annotate(an infer.Annotator) {
+	// No defaults here: as the official plugin's schema, none are declared;
+	// Check fills Terraform's defaults the way the bridge does (shape.go).
 	an.Describe(&a.Name, "The name of the role. Must be unique on the PostgreSQL server instance where it is configured.")
 	an.Describe(&a.Password, "Sets the role's password.")
-	an.SetDefault(&a.Login, false)
-	an.SetDefault(&a.ConnectionLimit, -1)
-	an.SetDefault(&a.CreateDatabase, false)
-	an.SetDefault(&a.CreateRole, false)
-	an.SetDefault(&a.Inherit, true)
-	an.SetDefault(&a.Superuser, false)
-	an.SetDefault(&a.Replication, false)
-	an.SetDefault(&a.BypassRowLevelSecurity, false)
-	an.SetDefault(&a.EncryptedPassword, true)
-	an.SetDefault(&a.ValidUntil, "infinity")
-	an.SetDefault(&a.SkipDropRole, false)
-	an.SetDefault(&a.SkipReassignOwned, false)
 	an.Deprecate(&a.Encrypted, `Rename PostgreSQL role resource attribute "encrypted" to "encryptedPassword"`)
 	an.Describe(&a.PasswordWo, "Not supported by this plugin; use password.")
 }
