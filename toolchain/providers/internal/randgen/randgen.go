@@ -93,7 +93,9 @@ func (r PasswordRules) charset() string {
 // Password draws a password from src (crypto/rand.Reader when nil). The
 // minimum counts are drawn from their own class first, as upstream does (even
 // for a class that is otherwise disabled), the rest from every enabled class,
-// and the result is shuffled.
+// and the result is shuffled. Lengths count characters, not bytes, and
+// characters are drawn whole, so a multi-byte overrideSpecial gives valid
+// UTF-8 (terraform-provider-random internal/random/string.go draws runes).
 func Password(r PasswordRules, src io.Reader) (string, error) {
 	if problems := r.Validate(); len(problems) > 0 {
 		return "", problems[0]
@@ -101,7 +103,7 @@ func Password(r PasswordRules, src io.Reader) (string, error) {
 	if src == nil {
 		src = rand.Reader
 	}
-	out := make([]byte, 0, r.Length)
+	out := make([]rune, 0, r.Length)
 	for _, m := range []struct {
 		set string
 		n   int
@@ -128,20 +130,21 @@ func Password(r PasswordRules, src io.Reader) (string, error) {
 	return string(out), nil
 }
 
-func pick(src io.Reader, set string, n int) ([]byte, error) {
+func pick(src io.Reader, set string, n int) ([]rune, error) {
 	if n <= 0 {
 		return nil, nil
 	}
-	if set == "" {
+	runes := []rune(set)
+	if len(runes) == 0 {
 		return nil, errors.New("empty character set")
 	}
-	out := make([]byte, n)
+	out := make([]rune, n)
 	for i := range out {
-		j, err := intn(src, len(set))
+		j, err := intn(src, len(runes))
 		if err != nil {
 			return nil, err
 		}
-		out[i] = set[j]
+		out[i] = runes[j]
 	}
 	return out, nil
 }

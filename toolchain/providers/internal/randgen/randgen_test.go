@@ -5,6 +5,7 @@ import (
 	"math/big"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func count(s, set string) int {
@@ -143,5 +144,51 @@ func TestNewID(t *testing.T) {
 	}
 	if _, err := NewID(0, nil); err == nil {
 		t.Fatal("NewID(0) succeeded")
+	}
+}
+
+// Upstream's acceptance cases for the rules the program uses, from
+// terraform-provider-random internal/provider/resource_password_test.go:
+// TestAccResourcePassword_Min, _Override and _OverrideSpecialUTF8.
+func TestPasswordUpstreamAcceptanceCases(t *testing.T) {
+	min := PasswordRules{Length: 12, Upper: true, Lower: true, Numeric: true, Special: true,
+		OverrideSpecial: "!#@", MinLower: 2, MinUpper: 3, MinSpecial: 1, MinNumeric: 4}
+	for range 100 {
+		pw, err := Password(min, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if utf8.RuneCountInString(pw) != 12 || count(pw, LowerChars) < 2 || count(pw, UpperChars) < 3 ||
+			count(pw, NumericChars) < 4 || count(pw, "!#@") < 1 {
+			t.Fatalf("Min: %q breaks the minimums", pw)
+		}
+	}
+	for _, tc := range []struct {
+		special, want string
+		length        int
+	}{{"!", "!!!!", 4}, {"°", "°°°°°°°°°°", 10}} {
+		pw, err := Password(PasswordRules{Length: tc.length, Special: true, OverrideSpecial: tc.special}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pw != tc.want || !utf8.ValidString(pw) {
+			t.Errorf("override %q: got %q, want %q", tc.special, pw, tc.want)
+		}
+	}
+}
+
+// A multi-byte overrideSpecial mixed with other classes: the length counts
+// characters and every character is whole.
+func TestPasswordMultiByteSpecials(t *testing.T) {
+	r := PasswordRules{Length: 20, Lower: true, Special: true, OverrideSpecial: "°€✓", MinSpecial: 5}
+	for range 100 {
+		pw, err := Password(r, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.ValidString(pw) || utf8.RuneCountInString(pw) != 20 || count(pw, "°€✓") < 5 ||
+			count(pw, LowerChars+"°€✓") != 20 {
+			t.Fatalf("%q: want 20 whole characters, at least 5 of °€✓", pw)
+		}
 	}
 }
