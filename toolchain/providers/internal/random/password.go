@@ -12,29 +12,27 @@ import (
 	"interhub/toolchain/providers/internal/randgen"
 )
 
-// passwordMeta is what the official plugin records as the schema version of
-// its RandomPassword state. Writing it keeps a stack readable by the official
-// plugin without a state upgrade.
-const passwordMeta = `{"schema_version":"3"}`
-
-// Password is random:index/randomPassword:RandomPassword. Every input change
-// replaces it (it has no Update), as upstream.
+// Password is random:index/randomPassword:RandomPassword. Changes replace it
+// or update it in place as the official plugin's plan modifiers decide
+// (passwordDiff); an update keeps the password.
 type Password struct{}
 
-// PasswordArgs are the inputs, with upstream's defaults.
+// PasswordArgs are the inputs. As in the official schema, none has a
+// default there: Check returns the program's inputs as they are, and the
+// state records what Terraform plans (planned).
 type PasswordArgs struct {
-	Length          int                `pulumi:"length"`
-	Keepers         *map[string]string `pulumi:"keepers,optional"`
-	Special         *bool              `pulumi:"special,optional"`
-	OverrideSpecial *string            `pulumi:"overrideSpecial,optional"`
-	Upper           *bool              `pulumi:"upper,optional"`
-	Lower           *bool              `pulumi:"lower,optional"`
-	Numeric         *bool              `pulumi:"numeric,optional"`
-	Number          *bool              `pulumi:"number,optional"`
-	MinUpper        *int               `pulumi:"minUpper,optional"`
-	MinLower        *int               `pulumi:"minLower,optional"`
-	MinNumeric      *int               `pulumi:"minNumeric,optional"`
-	MinSpecial      *int               `pulumi:"minSpecial,optional"`
+	Length          int                 `pulumi:"length"`
+	Keepers         *map[string]*string `pulumi:"keepers,optional"`
+	Special         *bool               `pulumi:"special,optional"`
+	OverrideSpecial *string             `pulumi:"overrideSpecial,optional"`
+	Upper           *bool               `pulumi:"upper,optional"`
+	Lower           *bool               `pulumi:"lower,optional"`
+	Numeric         *bool               `pulumi:"numeric,optional"`
+	Number          *bool               `pulumi:"number,optional"`
+	MinUpper        *int                `pulumi:"minUpper,optional"`
+	MinLower        *int                `pulumi:"minLower,optional"`
+	MinNumeric      *int                `pulumi:"minNumeric,optional"`
+	MinSpecial      *int                `pulumi:"minSpecial,optional"`
 }
 
 // PasswordState is the recorded state.
@@ -42,7 +40,6 @@ type PasswordState struct {
 	PasswordArgs
 	Result     string `pulumi:"result" provider:"secret"`
 	BcryptHash string `pulumi:"bcryptHash" provider:"secret"`
-	Meta       string `pulumi:"__meta,optional"`
 }
 
 func (r *Password) Annotate(a infer.Annotator) {
@@ -51,19 +48,14 @@ func (r *Password) Annotate(a infer.Annotator) {
 }
 
 func (a *PasswordArgs) Annotate(an infer.Annotator) {
-	an.Describe(&a.Length, "The length of the password.")
+	an.Describe(&a.Length, "The length of the password, in characters.")
 	an.Describe(&a.Keepers, "Arbitrary values that, when changed, force a new password.")
 	an.Describe(&a.OverrideSpecial, "The special characters to use instead of the default list.")
-	an.SetDefault(&a.Special, true)
-	an.SetDefault(&a.Upper, true)
-	an.SetDefault(&a.Lower, true)
-	an.SetDefault(&a.Numeric, true)
-	an.SetDefault(&a.Number, true)
+	an.Describe(&a.Special, "Include special characters. Default value is `true`.")
+	an.Describe(&a.Upper, "Include uppercase alphabet characters. Default value is `true`.")
+	an.Describe(&a.Lower, "Include lowercase alphabet characters. Default value is `true`.")
+	an.Describe(&a.Numeric, "Include numeric characters. Default value is `true`.")
 	an.Deprecate(&a.Number, "**NOTE**: This is deprecated, use `numeric` instead.")
-	an.SetDefault(&a.MinUpper, 0)
-	an.SetDefault(&a.MinLower, 0)
-	an.SetDefault(&a.MinNumeric, 0)
-	an.SetDefault(&a.MinSpecial, 0)
 }
 
 func (s *PasswordState) Annotate(a infer.Annotator) {
@@ -71,42 +63,74 @@ func (s *PasswordState) Annotate(a infer.Annotator) {
 	a.Describe(&s.BcryptHash, "A bcrypt hash of the first 72 bytes of the password.")
 }
 
-// Check applies defaults, keeps number and numeric in step (they are aliases)
-// and validates the rules when every input they need is known.
+// Check validates the rules when every input they need is known, and
+// returns the inputs without defaults, as the bridge's Check does for this
+// Plugin Framework resource (pulumi-terraform-bridge
+// pkg/pf/tfbridge/provider_check.go: the inputs are copied, only
+// Pulumi-level defaults, which pulumi-random declares none of, are added).
 func (*Password) Check(ctx context.Context, req infer.CheckRequest) (infer.CheckResponse[PasswordArgs], error) {
 	news := req.NewInputs
-	number, hasNumber := present(news, "number")
-	numeric, hasNumeric := present(news, "numeric")
-	switch {
-	case hasNumber && !hasNumeric:
-		news = news.Set("numeric", number)
-	case hasNumeric && !hasNumber:
-		news = news.Set("number", numeric)
-	}
 	args, failures, err := infer.DefaultCheck[PasswordArgs](ctx, news)
 	if err != nil || len(failures) > 0 {
 		return infer.CheckResponse[PasswordArgs]{Inputs: args, Failures: failures}, err
 	}
-	if hasNumber && hasNumeric && known(number, numeric) && *args.Number != *args.Numeric {
+	number, numeric := news.Get("number"), news.Get("numeric")
+	if !number.IsNull() && !numeric.IsNull() && known(number, numeric) && *args.Number != *args.Numeric {
 		failures = append(failures, p.CheckFailure{Property: "numeric",
 			Reason: "number and numeric are aliases and must not differ"})
 	}
 	if known(news.Get("length"), news.Get("special"), news.Get("overrideSpecial"), news.Get("upper"),
-		news.Get("lower"), news.Get("numeric"), news.Get("minUpper"), news.Get("minLower"),
+		news.Get("lower"), news.Get("numeric"), news.Get("number"), news.Get("minUpper"), news.Get("minLower"),
 		news.Get("minNumeric"), news.Get("minSpecial")) {
-		for _, pr := range rules(args).Validate() {
+		for _, pr := range rules(planned(args)).Validate() {
 			failures = append(failures, p.CheckFailure{Property: pr.Property, Reason: pr.Reason})
 		}
 	}
 	return infer.CheckResponse[PasswordArgs]{Inputs: args, Failures: failures}, nil
 }
 
+// planned is what Terraform plans for args and records in state: the
+// schema's defaults for unset attributes (special, upper, lower true; the
+// minimums 0), and number and numeric resolved from each other, both true
+// when neither is set (terraform-provider-random
+// internal/provider/resource_password.go passwordSchemaV3 and
+// internal/planmodifiers/bool/boolplanmodifiers.go).
+func planned(a PasswordArgs) PasswordArgs {
+	t, zero := true, 0
+	fill := func(v **bool) {
+		if *v == nil {
+			*v = &t
+		}
+	}
+	fillInt := func(v **int) {
+		if *v == nil {
+			*v = &zero
+		}
+	}
+	fill(&a.Special)
+	fill(&a.Upper)
+	fill(&a.Lower)
+	fillInt(&a.MinUpper)
+	fillInt(&a.MinLower)
+	fillInt(&a.MinNumeric)
+	fillInt(&a.MinSpecial)
+	switch {
+	case a.Number == nil && a.Numeric == nil:
+		a.Number, a.Numeric = &t, &t
+	case a.Number == nil:
+		a.Number = a.Numeric
+	case a.Numeric == nil:
+		a.Numeric = a.Number
+	}
+	return a
+}
+
 func (*Password) Create(ctx context.Context, req infer.CreateRequest[PasswordArgs]) (infer.CreateResponse[PasswordState], error) {
-	state := PasswordState{PasswordArgs: req.Inputs, Meta: passwordMeta}
+	state := PasswordState{PasswordArgs: planned(req.Inputs)}
 	if req.DryRun {
 		return infer.CreateResponse[PasswordState]{ID: "none", Output: state}, nil
 	}
-	result, err := randgen.Password(rules(req.Inputs), nil)
+	result, err := randgen.Password(rules(state.PasswordArgs), nil)
 	if err != nil {
 		return infer.CreateResponse[PasswordState]{}, fmt.Errorf("generating password: %w", err)
 	}
@@ -117,30 +141,35 @@ func (*Password) Create(ctx context.Context, req infer.CreateRequest[PasswordArg
 	return infer.CreateResponse[PasswordState]{ID: "none", Output: state}, nil
 }
 
+// Update records the new inputs and keeps the password, as upstream's
+// Update copies the plan into the state.
+func (*Password) Update(ctx context.Context, req infer.UpdateRequest[PasswordArgs, PasswordState]) (
+	infer.UpdateResponse[PasswordState], error,
+) {
+	return infer.UpdateResponse[PasswordState]{Output: PasswordState{
+		PasswordArgs: planned(req.Inputs), Result: req.State.Result, BcryptHash: req.State.BcryptHash,
+	}}, nil
+}
+
 // Read returns the state unchanged (there is nothing to look up), except on
 // import, where the ID is the password itself, as upstream.
 func (*Password) Read(ctx context.Context, req infer.ReadRequest[PasswordArgs, PasswordState]) (
 	infer.ReadResponse[PasswordArgs, PasswordState], error,
 ) {
 	if req.State.Result != "" {
-		state := req.State
-		state.Meta = passwordMeta
-		return infer.ReadResponse[PasswordArgs, PasswordState]{ID: req.ID, Inputs: req.Inputs, State: state}, nil
+		return infer.ReadResponse[PasswordArgs, PasswordState]{ID: req.ID, Inputs: req.Inputs, State: req.State}, nil
 	}
 	if req.ID == "" || req.ID == "none" {
 		return infer.ReadResponse[PasswordArgs, PasswordState]{}, fmt.Errorf(
 			"import a RandomPassword by passing the password itself as the ID")
 	}
-	t, zero := true, 0
-	args := PasswordArgs{
-		Length: len(req.ID), Special: &t, Upper: &t, Lower: &t, Numeric: &t, Number: &t,
-		MinUpper: &zero, MinLower: &zero, MinNumeric: &zero, MinSpecial: &zero,
-	}
+	// As upstream's ImportState: the length in bytes, every class on.
+	args := planned(PasswordArgs{Length: len(req.ID)})
 	h, err := hash(req.ID)
 	if err != nil {
 		return infer.ReadResponse[PasswordArgs, PasswordState]{}, err
 	}
-	state := PasswordState{PasswordArgs: args, Result: req.ID, BcryptHash: h, Meta: passwordMeta}
+	state := PasswordState{PasswordArgs: args, Result: req.ID, BcryptHash: h}
 	return infer.ReadResponse[PasswordArgs, PasswordState]{ID: "none", Inputs: args, State: state}, nil
 }
 
@@ -184,11 +213,6 @@ func deref[T any](v *T, def T) T {
 		return def
 	}
 	return *v
-}
-
-func present(m property.Map, key string) (property.Value, bool) {
-	v, ok := m.GetOk(key)
-	return v, ok && !v.IsNull()
 }
 
 // known is true when no value is (or contains) an unknown, which is when

@@ -21,24 +21,30 @@ func check(t *testing.T, in map[string]property.Value) (PasswordArgs, []string) 
 	return resp.Inputs, failed
 }
 
-func TestCheckDefaults(t *testing.T) {
+// Check leaves unset inputs unset, as the bridge's Check does; the state
+// records the planned values.
+func TestCheckAddsNoDefaults(t *testing.T) {
 	args, failed := check(t, map[string]property.Value{"length": property.New(12.0)})
 	if len(failed) > 0 {
 		t.Fatalf("failures %v", failed)
 	}
-	if !*args.Upper || !*args.Lower || !*args.Numeric || !*args.Number || !*args.Special || *args.MinUpper != 0 {
-		t.Fatalf("defaults not applied: %+v", args)
+	if args.Upper != nil || args.Numeric != nil || args.Number != nil || args.MinUpper != nil {
+		t.Fatalf("Check filled defaults: %+v", args)
+	}
+	pl := planned(args)
+	if !*pl.Upper || !*pl.Lower || !*pl.Numeric || !*pl.Number || !*pl.Special || *pl.MinUpper != 0 {
+		t.Fatalf("planned state lacks the defaults: %+v", pl)
 	}
 }
 
-// number is a deprecated alias of numeric: setting one sets both.
-func TestCheckNumberAlias(t *testing.T) {
-	args, _ := check(t, map[string]property.Value{"length": property.New(12.0), "number": property.New(false)})
-	if *args.Numeric || *args.Number {
-		t.Fatalf("number=false did not carry over to numeric: %+v", args)
+// number is a deprecated alias of numeric: the plan sets one from the other,
+// and they must not differ.
+func TestNumberAlias(t *testing.T) {
+	f := false
+	if pl := planned(PasswordArgs{Length: 12, Number: &f}); *pl.Numeric || *pl.Number {
+		t.Fatalf("number=false did not carry over to numeric: %+v", pl)
 	}
-	args, _ = check(t, map[string]property.Value{"length": property.New(12.0), "numeric": property.New(false)})
-	if *args.Number {
+	if pl := planned(PasswordArgs{Length: 12, Numeric: &f}); *pl.Number {
 		t.Fatalf("numeric=false did not carry over to number")
 	}
 	_, failed := check(t, map[string]property.Value{

@@ -6,6 +6,7 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi-go-provider/infer"
 
+	"interhub/toolchain/providers/internal/bridge"
 	"interhub/toolchain/providers/internal/plugin"
 )
 
@@ -23,6 +24,10 @@ func Provider() (p.Provider, error) {
 		return p.Provider{}, err
 	}
 	prov = plugin.ModuleFormat(prov, "(.*)(?:/[^/]*)")
+	prov = bridge.Wrap(prov, map[string]bridge.Resource{
+		"random:index/randomPassword:RandomPassword": passwordResource,
+		"random:index/randomId:RandomId":             idResource,
+	})
 	prov = plugin.KeepUnknownInputs(prov) // keepers may hold another resource's unknown secret
 	return plugin.SecretOutputs(prov, map[string][]string{
 		"random:index/randomPassword:RandomPassword": {"result", "bcryptHash"},
