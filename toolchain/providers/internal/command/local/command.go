@@ -66,7 +66,6 @@ func (a *Args) Annotate(an infer.Annotator) {
 	an.Describe(&a.Logging, "Which of stdout and stderr are logged. Output is recorded either way.")
 	an.Describe(&a.ArchivePaths, "Not supported by this plugin; must be empty.")
 	an.Describe(&a.AssetPaths, "Not supported by this plugin; must be empty.")
-	an.SetDefault(&a.AddPreviousOutputInEnv, true)
 }
 
 func (s *State) Annotate(a infer.Annotator) {
@@ -110,31 +109,6 @@ func (*Command) Update(ctx context.Context, req infer.UpdateRequest[Args, State]
 func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[State]) (infer.DeleteResponse, error) {
 	state := req.State
 	return infer.DeleteResponse{}, command.RunDelete(ctx, req.State.Delete, state.run)
-}
-
-// WireDependencies: as for the remote command.
-func (*Command) WireDependencies(f infer.FieldSelector, args *Args, state *State) {
-	mirror := func(out, in any) { f.OutputField(out).DependsOn(f.InputField(in)) }
-	mirror(&state.Create, &args.Create)
-	mirror(&state.Delete, &args.Delete)
-	mirror(&state.Update, &args.Update)
-	mirror(&state.Dir, &args.Dir)
-	mirror(&state.Environment, &args.Environment)
-	mirror(&state.Interpreter, &args.Interpreter)
-	mirror(&state.Stdin, &args.Stdin)
-	mirror(&state.Triggers, &args.Triggers)
-	mirror(&state.Logging, &args.Logging)
-	mirror(&state.AddPreviousOutputInEnv, &args.AddPreviousOutputInEnv)
-	mirror(&state.ArchivePaths, &args.ArchivePaths)
-	mirror(&state.AssetPaths, &args.AssetPaths)
-	for _, out := range []any{&state.Stdout, &state.Stderr} {
-		f.OutputField(out).DependsOn(
-			f.InputField(&args.Create), f.InputField(&args.Update),
-			f.InputField(&args.Stdin), f.InputField(&args.Environment),
-			f.InputField(&args.Dir).Computed(), f.InputField(&args.Interpreter).Computed(),
-			f.InputField(&args.Triggers).Computed(),
-		)
-	}
 }
 
 func (s *State) run(ctx context.Context, step, script string) error {

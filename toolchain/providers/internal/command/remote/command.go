@@ -129,7 +129,6 @@ func (a *Args) Annotate(an infer.Annotator) {
 	an.Describe(&a.Delete, "The command to run on resource deletion.")
 	an.Describe(&a.Triggers, "The resource is replaced when any of these values change.")
 	an.Describe(&a.Logging, "Which of stdout and stderr are logged. Output is recorded either way.")
-	an.SetDefault(&a.AddPreviousOutputInEnv, true)
 }
 
 func (s *State) Annotate(a infer.Annotator) {
@@ -206,28 +205,6 @@ func (*Command) Update(ctx context.Context, req infer.UpdateRequest[Args, State]
 func (*Command) Delete(ctx context.Context, req infer.DeleteRequest[State]) (infer.DeleteResponse, error) {
 	state := req.State
 	return infer.DeleteResponse{}, command.RunDelete(ctx, req.State.Delete, state.run)
-}
-
-// WireDependencies says which inputs each output comes from: stdout and stderr
-// become secret when the command, its stdin or its environment is secret.
-func (*Command) WireDependencies(f infer.FieldSelector, args *Args, state *State) {
-	mirror := func(out, in any) { f.OutputField(out).DependsOn(f.InputField(in)) }
-	mirror(&state.Connection, &args.Connection)
-	mirror(&state.Environment, &args.Environment)
-	mirror(&state.Triggers, &args.Triggers)
-	mirror(&state.Create, &args.Create)
-	mirror(&state.Delete, &args.Delete)
-	mirror(&state.Update, &args.Update)
-	mirror(&state.Stdin, &args.Stdin)
-	mirror(&state.Logging, &args.Logging)
-	mirror(&state.AddPreviousOutputInEnv, &args.AddPreviousOutputInEnv)
-	for _, out := range []any{&state.Stdout, &state.Stderr} {
-		f.OutputField(out).DependsOn(
-			f.InputField(&args.Create), f.InputField(&args.Update),
-			f.InputField(&args.Stdin), f.InputField(&args.Environment),
-			f.InputField(&args.Connection).Computed(), f.InputField(&args.Triggers).Computed(),
-		)
-	}
 }
 
 // run runs cmd on the remote host and records its output in s.
