@@ -38,13 +38,14 @@ func main() {
 			return err
 		}
 
-		// A secret in the environment makes the output secret.
+		// As with pulumi-command, a secret in the environment does not make
+		// the output secret: a program whose output may hold one marks it.
 		secretCmd, err := remote.NewCommand(ctx, "secret-env", &remote.CommandArgs{
 			Connection:  conn(hostKey),
 			Create:      pulumi.String(`printf '%s' "$SECRETVAR"`),
 			Environment: pulumi.StringMap{"SECRETVAR": cfg.RequireSecret("secretvar")},
 			Logging:     remote.LoggingNone,
-		})
+		}, pulumi.AdditionalSecretOutputs([]string{"stdout"}))
 		if err != nil {
 			return err
 		}
