@@ -196,6 +196,7 @@ var sdkModules = map[string][]string{
 	"command":      {"github.com/pulumi/pulumi-command/sdk"},
 	"postgresql":   {"github.com/pulumi/pulumi-postgresql/sdk/v3", "github.com/pulumi/pulumi-random/sdk/v4"},
 	"secretinputs": {"github.com/pulumi/pulumi-command/sdk", "github.com/pulumi/pulumi-random/sdk/v4"},
+	"official":     {"github.com/pulumi/pulumi-postgresql/sdk/v3", "github.com/pulumi/pulumi-random/sdk/v4"},
 }
 
 // projectGoMod is a go.mod for a test project: the language host reads the
