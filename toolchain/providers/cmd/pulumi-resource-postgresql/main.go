@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"interhub/toolchain/providers/internal/bridge"
 	"interhub/toolchain/providers/internal/plugin"
 	"interhub/toolchain/providers/internal/postgresql"
 )
@@ -19,5 +20,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-postgresql: %v\n", err)
 		os.Exit(1)
 	}
-	plugin.Run("postgresql", version, prov)
+	plugin.Run("postgresql", version, prov, bridge.WithoutFrameworkVersion)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"interhub/toolchain/providers/internal/bridge"
 	"interhub/toolchain/providers/internal/plugin"
 	"interhub/toolchain/providers/internal/random"
 )
@@ -19,5 +20,5 @@ func main() {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-random: %v\n", err)
 		os.Exit(1)
 	}
-	plugin.Run("random", version, prov)
+	plugin.Run("random", version, prov, bridge.WithoutFrameworkVersion)
 }

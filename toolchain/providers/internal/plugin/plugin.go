@@ -13,8 +13,10 @@ import (
 	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	pprovider "github.com/pulumi/pulumi/pkg/v3/resource/provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
+	rpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 )
 
 // SecretOutputs marks the named top-level output properties of each resource
@@ -83,15 +85,26 @@ func ConfigUpdatesInPlace(prov p.Provider) p.Provider {
 
 // Run serves prov as the plugin name at version, which the build sets with
 // -X main.version; a binary built without it refuses to start, because the
-// engine matches plugins by version.
-func Run(name, version string, prov p.Provider) {
+// engine matches plugins by version. wrap, if any, wraps the gRPC server.
+func Run(name, version string, prov p.Provider, wrap ...func(rpc.ResourceProviderServer) rpc.ResourceProviderServer) {
 	if version == "" {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-%s: built without a version (-ldflags \"-X main.version=...\")\n", name)
 		os.Exit(1)
 	}
 	ctx, cancel := engineWatch(os.Args[1:], engineCheckInterval)
 	defer cancel()
-	if err := p.RunProvider(ctx, name, version, prov); err != nil {
+	// As p.RunProvider, with the server wrapped.
+	err := pprovider.MainContext(ctx, name, func(host *pprovider.HostClient) (rpc.ResourceProviderServer, error) {
+		srv, err := p.RawServer(name, version, prov)(host)
+		if err != nil {
+			return nil, err
+		}
+		for _, w := range wrap {
+			srv = w(srv)
+		}
+		return srv, nil
+	})
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-%s: %v\n", name, err)
 		os.Exit(1)
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/pulumi/pulumi-go-provider/infer"
@@ -122,15 +123,43 @@ func (c *Config) sslMode() string {
 
 func (c *Config) server() pgadmin.Server {
 	return pgadmin.Server{
-		Host:           deref(c.Host, "localhost"),
-		Port:           deref(c.Port, 5432),
-		User:           deref(c.Username, "postgres"),
+		Host:           deref(c.Host, envOr("PGHOST", "localhost")),
+		Port:           deref(c.Port, envInt("PGPORT", 5432)),
+		User:           deref(c.Username, envOr("PGUSER", "postgres")),
 		Password:       deref(c.Password, os.Getenv("PGPASSWORD")),
-		Database:       deref(c.Database, "postgres"),
+		Database:       deref(c.Database, envOr("PGDATABASE", "postgres")),
 		SSLMode:        c.sslMode(),
 		SSLRootCert:    deref(c.Sslrootcert, ""),
-		ConnectTimeout: time.Duration(deref(c.ConnectTimeout, 180)) * time.Second,
+		ConnectTimeout: time.Duration(deref(c.ConnectTimeout, envInt("PGCONNECT_TIMEOUT", 180))) * time.Second,
 	}
+}
+
+// superuser is the superuser setting, PGSUPERUSER when unset, true by default.
+func (c *Config) superuser() bool {
+	if c.Superuser != nil {
+		return *c.Superuser
+	}
+	if b, err := strconv.ParseBool(os.Getenv("PGSUPERUSER")); err == nil {
+		return b
+	}
+	return true
+}
+
+// envOr and envInt give the PG* environment fallbacks at Configure, where
+// the official plugin applies them (its checked configuration holds only
+// what the program set).
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
 }
 
 // connect opens an administrative session with the provider configuration.

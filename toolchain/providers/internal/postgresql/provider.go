@@ -23,6 +23,7 @@ func Provider() (p.Provider, error) {
 		return p.Provider{}, err
 	}
 	prov = plugin.ModuleFormat(prov, "(.*)(?:/[^/]*)")
+	prov = bridge.Config(prov, configSchema)
 	prov = plugin.ConfigUpdatesInPlace(prov)
 	prov = bridge.Wrap(prov, map[string]bridge.Resource{
 		"postgresql:index/role:Role":         shaped(roleSchema),

@@ -230,7 +230,7 @@ func (*Role) Read(ctx context.Context, req infer.ReadRequest[RoleArgs, RoleState
 	}
 	// Only a superuser can read the stored password; upstream does so when
 	// told it is one, and reports a different password as drift.
-	if deref(cfg.Superuser, true) && got.Login {
+	if cfg.superuser() && got.Login {
 		stored, err := conn.StoredPassword(ctx, name)
 		if err != nil {
 			return infer.ReadResponse[RoleArgs, RoleState]{}, err

@@ -53,6 +53,22 @@ var (
 	}
 )
 
+// configSchema types the provider settings that are not strings and gives
+// the defaults Configure applies, so that DiffConfig compares values.
+var configSchema = bridge.Schema{
+	"host":              {Kind: bridge.String, Default: property.New("localhost")},
+	"port":              {Kind: bridge.Number, Default: property.New(5432.0)},
+	"username":          {Kind: bridge.String, Default: property.New("postgres")},
+	"database":          {Kind: bridge.String, Default: property.New("postgres")},
+	"connectTimeout":    {Kind: bridge.Number, Default: property.New(180.0)},
+	"superuser":         {Kind: bridge.Bool, Default: property.New(true)},
+	"expectedVersion":   {Kind: bridge.String, Default: property.New("9.0.0")},
+	"maxConnections":    {Kind: bridge.Number, Default: property.New(20.0)},
+	"scheme":            {Kind: bridge.String, Default: property.New("postgres")},
+	"awsRdsIamAuth":     {Kind: bridge.Bool, Default: property.New(false)},
+	"azureIdentityAuth": {Kind: bridge.Bool, Default: property.New(false)},
+}
+
 // shaped gives a resource the bridge's input and state shapes. Its "id"
 // output is the name: the Terraform provider sets the ID to the new name on
 // a rename (d.SetId in the role and database update functions), and the

@@ -24,6 +24,7 @@ func Provider() (p.Provider, error) {
 		return p.Provider{}, err
 	}
 	prov = plugin.ModuleFormat(prov, "(.*)(?:/[^/]*)")
+	prov = bridge.Config(prov, bridge.Schema{}) // no settings; the configuration is the version alone
 	prov = bridge.Wrap(prov, map[string]bridge.Resource{
 		"random:index/randomPassword:RandomPassword": passwordResource,
 		"random:index/randomId:RandomId":             idResource,
