@@ -38,7 +38,9 @@ func TestOfficialState(t *testing.T) {
 	pg.exec(t, "ALTER ROLE app PASSWORD '"+dbPassword+"'")
 	collate := pg.scalar(t, "SELECT datcollate FROM pg_database WHERE datname = 'appdb'")
 	ctype := pg.scalar(t, "SELECT datctype FROM pg_database WHERE datname = 'appdb'")
-	official := officialResources(t, "app", "app", "1", dbPassword, sessionKey, collate, ctype)
+	params := officialParams{roleID: "app", roleName: "app", rotation: "1", dbPassword: dbPassword, sessionKey: sessionKey,
+		collate: collate, ctype: ctype, port: pg.portString(), admin: pg.admin, adminPassword: pg.adminPassword}
+	official := officialResources(t, params)
 	s.importResources(official)
 
 	// Ours reads it with no change: no replacement, no password rotation.
@@ -75,9 +77,12 @@ func TestOfficialState(t *testing.T) {
 	if pw.ID != "none" || pw.Outputs["id"] != "none" || pw.Outputs["__meta"] != `{"schema_version":"3"}` {
 		t.Errorf("password: engine ID %q, id output %v, __meta %v", pw.ID, pw.Outputs["id"], pw.Outputs["__meta"])
 	}
-	want := officialResources(t, "app", "app2", "2", newPassword, sessionKey, collate, ctype)
+	renamed := params
+	renamed.roleName, renamed.rotation, renamed.dbPassword = "app2", "2", newPassword
+	want := officialResources(t, renamed)
 	for name, w := range want {
 		got := s.resource(name)
+		delete(got.Inputs, "__internal") // the engine's, in provider inputs
 		if g, w := keysOf(got.Inputs), keysOf(w.Inputs); !slices.Equal(g, w) {
 			t.Errorf("%s: input keys %v, the official plugin's %v", name, g, w)
 		}
@@ -97,7 +102,7 @@ func TestOfficialState(t *testing.T) {
 
 	// Ours deletes what the official plugins recorded (here the renamed
 	// role, as the official plugin records a rename).
-	s.importResources(officialResources(t, "app", "app2", "2", newPassword, sessionKey, collate, ctype))
+	s.importResources(officialResources(t, renamed))
 	if out, err := s.cli("preview", "--expect-no-changes"); err != nil {
 		t.Fatalf("preview --expect-no-changes of the official state after the rename: %v\n%s", err, out)
 	}
@@ -121,11 +126,26 @@ type officialResource struct {
 
 type secretValue struct{ v string }
 
+// officialParams are the values of the official state: roleID is the role's
+// engine ID (its name at creation), roleName its current name, rotation the
+// database password's keeper.
+type officialParams struct {
+	roleID, roleName, rotation, dbPassword, sessionKey, collate, ctype string
+	port, admin, adminPassword                                         string
+}
+
 // officialResources is the official plugins' state for the official test
-// program. roleID is the role's engine ID (its name at creation); roleName
-// its current name; rotation the database password's keeper.
-func officialResources(t *testing.T, roleID, roleName, rotation, dbPassword, sessionKey, collate, ctype string) map[string]officialResource {
+// program, by resource name. An empty ID keeps the engine's.
+func officialResources(t *testing.T, o officialParams) map[string]officialResource {
 	t.Helper()
+	roleID, roleName, rotation, dbPassword, sessionKey, collate, ctype := o.roleID, o.roleName, o.rotation, o.dbPassword, o.sessionKey, o.collate, o.ctype
+	// Provider configuration as the bridge's CheckConfig returns it: the
+	// program's values JSON-encoded, and the version; the state's outputs
+	// are the same.
+	pgConfig := map[string]any{"host": "127.0.0.1", "port": o.port, "username": o.admin,
+		"password": secretValue{o.adminPassword}, "database": "postgres", "sslmode": "disable",
+		"superuser": "false", "connectTimeout": "5", "version": "3.18.0"}
+	randomConfig := map[string]any{"version": "4.21.2"}
 	// The keys of pulumi-random's recorded RandomPassword state (Create
 	// response in testdata/randompassword-4.16.0-grpc.jsonl), plus keepers
 	// and overrideSpecial, which that recording leaves unset, and the raw
@@ -159,6 +179,8 @@ func officialResources(t *testing.T, roleID, roleName, rotation, dbPassword, ses
 	}
 	keepers := func(r string) map[string]any { return map[string]any{"rotation": r} }
 	return map[string]officialResource{
+		"pg":             {Inputs: pgConfig, Outputs: pgConfig},
+		"default_4_21_2": {Inputs: randomConfig, Outputs: randomConfig},
 		// Inputs: the program's, as the bridge's Check returns them for this
 		// Plugin Framework resource.
 		"db-password": password(map[string]any{"length": 32.0, "special": true, "overrideSpecial": "-_", "keepers": keepers(rotation)}, dbPassword),
@@ -309,7 +331,10 @@ func (s *stack) importResources(rs map[string]officialResource) {
 		urn := r["urn"].(string)
 		for name, o := range rs {
 			if strings.HasSuffix(urn, "::"+name) {
-				r["id"], r["inputs"], r["outputs"] = o.ID, exported(o.Inputs), exported(o.Outputs)
+				if o.ID != "" {
+					r["id"] = o.ID
+				}
+				r["inputs"], r["outputs"] = exported(o.Inputs), exported(o.Outputs)
 				seen++
 			}
 		}
