@@ -70,7 +70,14 @@ func Wrap(prov p.Provider, resources map[string]Resource) p.Provider {
 		}
 		req.State, req.OldInputs, req.Inputs = Strip(req.State), Strip(req.OldInputs), Strip(req.Inputs)
 		if r.Diff != nil {
-			return r.Diff(req.State, req.OldInputs, req.Inputs), nil
+			// As the framework's diff: an ignored top-level input takes the state's value.
+			news := req.Inputs
+			for _, k := range req.IgnoreChanges {
+				if v, ok := req.State.GetOk(k); ok {
+					news = news.Set(k, v)
+				}
+			}
+			return r.Diff(req.State, req.OldInputs, news), nil
 		}
 		return diff(ctx, req)
 	}
