@@ -19,7 +19,7 @@ var passwordResource = bridge.Resource{
 	Diff: func(state, _, news property.Map) p.DiffResponse { return passwordDiff(state, news) },
 	State: func(_ string, state, _ property.Map, dryRun bool) property.Map {
 		state = state.Set(bridge.ID, property.New("none")).Set(bridge.Meta, property.New(passwordMeta))
-		return withDelta(state, dryRun)
+		return withDelta(state, []string{"keepers", "overrideSpecial"}, dryRun)
 	},
 	ReadInputs: keepInputs,
 }
@@ -31,7 +31,7 @@ var idResource = bridge.Resource{
 		if id != "" {
 			state = state.Set(bridge.ID, property.New(id))
 		}
-		return withDelta(state, dryRun)
+		return withDelta(state, []string{"keepers", "prefix"}, dryRun)
 	},
 	ReadInputs: keepInputs,
 }
@@ -47,22 +47,34 @@ func keepInputs(prev, read property.Map) property.Map {
 
 // withDelta adds the "__pulumi_raw_state_delta" pulumi-random writes
 // (EnableRawStateDelta in its provider/resources.go), computed as
-// pulumi-terraform-bridge pkg/tfbridge/rawstate.go does for these schemas:
-// an object whose property names all follow the plain camelCase/snake_case
-// rule ("obj" with nothing renamed) and whose only map, "keepers", needs a
-// map marker when it is set. Not in previews, as the bridge skips state
-// with unknowns.
-func withDelta(state property.Map, dryRun bool) property.Map {
+// pulumi-terraform-bridge pkg/tfbridge/rawstate.go computes it for these
+// schemas: an object ("obj") whose property names all follow the plain
+// camelCase/snake_case rule, so nothing is renamed; the map "keepers", when
+// set, needs a map marker; an optional attribute that is null in Terraform's
+// state is absent from the Pulumi state (pkg/convert/object.go drops
+// nulls), which the bridge records as a secret "replace" with a raw null.
+// pulumi-go-provider drops that null on the wire ({"replace":{}}); the
+// bridge reads both as null (rawstate.State of no message). Not in
+// previews, as the bridge skips state with unknowns.
+func withDelta(state property.Map, nullable []string, dryRun bool) property.Map {
 	if dryRun || property.New(state).HasComputed() {
 		return state.Delete(bridge.RawStateDelta)
 	}
+	ps := map[string]property.Value{}
+	for _, k := range nullable {
+		v := state.Get(k)
+		switch {
+		case v.IsNull():
+			ps[k] = property.New(property.NewMap(map[string]property.Value{
+				"replace": property.New(property.NewMap(map[string]property.Value{"raw": property.New(property.Null)})),
+			})).WithSecret(true)
+		case v.IsMap():
+			ps[k] = property.New(property.NewMap(map[string]property.Value{"map": property.New(property.NewMap(nil))}))
+		}
+	}
 	obj := property.NewMap(nil)
-	if k := state.Get("keepers"); k.IsMap() {
-		obj = obj.Set("ps", property.New(property.NewMap(map[string]property.Value{
-			"keepers": property.New(property.NewMap(map[string]property.Value{
-				"map": property.New(property.NewMap(nil)),
-			})),
-		})))
+	if len(ps) > 0 {
+		obj = obj.Set("ps", property.New(property.NewMap(ps)))
 	}
 	return state.Set(bridge.RawStateDelta, property.New(property.NewMap(map[string]property.Value{
 		"obj": property.New(obj),
