@@ -21,18 +21,18 @@ type Password struct{}
 // default there: Check returns the program's inputs as they are, and the
 // state records what Terraform plans (planned).
 type PasswordArgs struct {
-	Length          int                 `pulumi:"length"`
-	Keepers         *map[string]*string `pulumi:"keepers,optional"`
-	Special         *bool               `pulumi:"special,optional"`
-	OverrideSpecial *string             `pulumi:"overrideSpecial,optional"`
-	Upper           *bool               `pulumi:"upper,optional"`
-	Lower           *bool               `pulumi:"lower,optional"`
-	Numeric         *bool               `pulumi:"numeric,optional"`
-	Number          *bool               `pulumi:"number,optional"`
-	MinUpper        *int                `pulumi:"minUpper,optional"`
-	MinLower        *int                `pulumi:"minLower,optional"`
-	MinNumeric      *int                `pulumi:"minNumeric,optional"`
-	MinSpecial      *int                `pulumi:"minSpecial,optional"`
+	Length          int                `pulumi:"length"`
+	Keepers         *map[string]string `pulumi:"keepers,optional"`
+	Special         *bool              `pulumi:"special,optional"`
+	OverrideSpecial *string            `pulumi:"overrideSpecial,optional"`
+	Upper           *bool              `pulumi:"upper,optional"`
+	Lower           *bool              `pulumi:"lower,optional"`
+	Numeric         *bool              `pulumi:"numeric,optional"`
+	Number          *bool              `pulumi:"number,optional"`
+	MinUpper        *int               `pulumi:"minUpper,optional"`
+	MinLower        *int               `pulumi:"minLower,optional"`
+	MinNumeric      *int               `pulumi:"minNumeric,optional"`
+	MinSpecial      *int               `pulumi:"minSpecial,optional"`
 }
 
 // PasswordState is the recorded state.
