@@ -171,8 +171,9 @@ func observed(args RoleArgs, r pgadmin.Role) RoleArgs {
 	return out
 }
 
-// imported is the inputs of an imported role: the defaulted settings always
-// set, as Check sets them for the program's inputs, the others when not empty.
+// imported is the inputs of an imported role: every setting that has a
+// Terraform default, as read, and the others when not empty (the bridge
+// takes an import's inputs from the state it read).
 func imported(r pgadmin.Role) RoleArgs {
 	a := observed(RoleArgs{}, r)
 	a.Login, a.CreateDatabase, a.CreateRole = ptr(r.Login), ptr(r.CreateDatabase), ptr(r.CreateRole)
