@@ -25,19 +25,48 @@ func (b BuildHost) Builds() (int, error) {
 // BuildsIn counts the logged `nix build` runs in one checkout (all of them when checkout is
 // empty), so that a test is not confused by other tests' builds.
 func (b BuildHost) BuildsIn(checkout string) (int, error) {
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(b.Store), "nix-builds.log"))
-	if os.IsNotExist(err) {
-		return 0, nil
-	}
+	log, err := b.BuildLog()
 	if err != nil {
 		return 0, err
 	}
 	n := 0
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 3 && (checkout == "" || len(f) >= 4 && f[3] == checkout) {
+	for _, r := range log {
+		if checkout == "" || r.Checkout == checkout {
 			n++
 		}
 	}
 	return n, nil
+}
+
+// BuildRecord is one `nix build` run the nix stand-in logged.
+type BuildRecord struct {
+	Time, Revision, StorePath, Checkout string
+}
+
+// BuildLog reads the nix stand-in's log of builds, oldest first.
+func (b BuildHost) BuildLog() ([]BuildRecord, error) {
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(b.Store), "nix-builds.log"))
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []BuildRecord
+	for _, line := range strings.Split(string(data), "\n") {
+		// Tab-separated, since paths may hold spaces; a log written before that used spaces.
+		f := strings.Split(line, "\t")
+		if len(f) == 1 {
+			f = strings.Fields(line)
+		}
+		if len(f) < 3 {
+			continue
+		}
+		r := BuildRecord{Time: f[0], Revision: f[1], StorePath: f[2]}
+		if len(f) >= 4 {
+			r.Checkout = f[3]
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -336,11 +336,17 @@ func nixBuilds(t *testing.T, s *localstack.Stack) int {
 	t.Helper()
 	branch := strings.TrimSpace(s.MustRunPlain(t, localstack.ShortTimeout, "config", "get", "app.revision", "--stack", s.Stack, "--config-file", s.ConfigFile).Stdout)
 	commit := strings.TrimSpace(gitOutput(t, s.Origin, "rev-parse", branch+"^{commit}"))
-	data, err := os.ReadFile(filepath.Join(filepath.Dir(s.Env.BuildHost.Store), "nix-builds.log"))
+	log, err := s.Env.BuildHost.BuildLog()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return strings.Count(string(data), " "+commit+" ")
+	n := 0
+	for _, r := range log {
+		if r.Revision == commit {
+			n++
+		}
+	}
+	return n
 }
 
 func gitOutput(t *testing.T, dir string, args ...string) string {
