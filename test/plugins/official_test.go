@@ -265,45 +265,48 @@ const (
 
 // plainSecrets replaces exported secrets ({sig, plaintext}) by their values.
 func plainSecrets(v any) any {
-	switch v := v.(type) {
-	case map[string]any:
-		if v[sigKey] == secretSig {
-			var inner any
-			if p, ok := v["plaintext"].(string); ok && json.Unmarshal([]byte(p), &inner) == nil {
-				return inner
-			}
+	return rebuild(v, func(v any) (any, bool) {
+		m, ok := v.(map[string]any)
+		if !ok || m[sigKey] != secretSig {
+			return nil, false
 		}
-		out := map[string]any{}
-		for k, e := range v {
-			out[k] = plainSecrets(e)
+		var inner any
+		if p, ok := m["plaintext"].(string); ok && json.Unmarshal([]byte(p), &inner) == nil {
+			return inner, true
 		}
-		return out
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			out[i] = plainSecrets(e)
-		}
-		return out
-	}
-	return v
+		return nil, false
+	})
 }
 
 // exported turns secretValues into the export format's plaintext secrets.
 func exported(v any) any {
+	return rebuild(v, func(v any) (any, bool) {
+		sv, ok := v.(secretValue)
+		if !ok {
+			return nil, false
+		}
+		b, _ := json.Marshal(sv.v)
+		return map[string]any{sigKey: secretSig, "plaintext": string(b)}, true
+	})
+}
+
+// rebuild copies a decoded JSON value, replacing each value for which replace says so and
+// descending into the maps and lists it leaves alone.
+func rebuild(v any, replace func(any) (any, bool)) any {
+	if r, ok := replace(v); ok {
+		return r
+	}
 	switch v := v.(type) {
-	case secretValue:
-		b, _ := json.Marshal(v.v)
-		return map[string]any{sigKey: secretSig, "plaintext": string(b)}
 	case map[string]any:
 		out := map[string]any{}
 		for k, e := range v {
-			out[k] = exported(e)
+			out[k] = rebuild(e, replace)
 		}
 		return out
 	case []any:
 		out := make([]any, len(v))
 		for i, e := range v {
-			out[i] = exported(e)
+			out[i] = rebuild(e, replace)
 		}
 		return out
 	}
