@@ -74,7 +74,7 @@ func encodeConfig(v property.Value) property.Value {
 	if v.IsString() || v.HasComputed() {
 		return v
 	}
-	b, err := json.Marshal(resource.ToResourcePropertyValue(plain(v)).Mappable())
+	b, err := json.Marshal(resource.ToResourcePropertyValue(Plain(v)).Mappable())
 	if err != nil {
 		return v
 	}
@@ -121,7 +121,7 @@ func (s Schema) configDiff(olds, news property.Map) p.DiffResponse {
 		if nv.IsNull() {
 			nv = a.Default
 		}
-		if !nv.HasComputed() && plain(ov).Equals(plain(nv)) {
+		if !nv.HasComputed() && Plain(ov).Equals(Plain(nv)) {
 			continue
 		}
 		diff[k] = p.PropertyDiff{Kind: p.Update, InputDiff: true}

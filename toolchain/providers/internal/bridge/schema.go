@@ -206,7 +206,7 @@ func (s Schema) keys() []string {
 
 // equal compares values without their secretness; a Set without order.
 func equal(a Attr, x, y property.Value) bool {
-	x, y = plain(x), plain(y)
+	x, y = Plain(x), Plain(y)
 	if a.Kind == Set && x.IsArray() && y.IsArray() {
 		xs, xok := sortedStrings(x.AsArray())
 		ys, yok := sortedStrings(y.AsArray())
@@ -220,7 +220,7 @@ func equal(a Attr, x, y property.Value) bool {
 func sortedStrings(a property.Array) ([]string, bool) {
 	out := []string{}
 	for _, e := range a.All {
-		e = plain(e)
+		e = Plain(e)
 		if !e.IsString() {
 			return nil, false
 		}
@@ -230,25 +230,22 @@ func sortedStrings(a property.Array) ([]string, bool) {
 	return out, true
 }
 
-// plain is v without secret markers, at any depth.
-func plain(v property.Value) property.Value {
+// Plain is v without secret markers, at any depth.
+func Plain(v property.Value) property.Value {
 	v = v.WithSecret(false)
 	switch {
 	case v.IsArray():
 		elems := v.AsArray().AsSlice()
 		for i, e := range elems {
-			elems[i] = plain(e)
+			elems[i] = Plain(e)
 		}
 		return property.WithGoValue(v, property.NewArray(elems))
 	case v.IsMap():
 		m := map[string]property.Value{}
 		for k, e := range v.AsMap().All {
-			m[k] = plain(e)
+			m[k] = Plain(e)
 		}
 		return property.WithGoValue(v, property.NewMap(m))
 	}
 	return v
 }
-
-// Plain is v without secret markers, at any depth.
-func Plain(v property.Value) property.Value { return plain(v) }
