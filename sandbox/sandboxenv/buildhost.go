@@ -38,6 +38,21 @@ func (b BuildHost) BuildsIn(checkout string) (int, error) {
 	return n, nil
 }
 
+// BuildsOf counts the logged `nix build` runs of one commit.
+func (b BuildHost) BuildsOf(revision string) (int, error) {
+	log, err := b.BuildLog()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, r := range log {
+		if r.Revision == revision {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // BuildRecord is one `nix build` run the nix stand-in logged.
 type BuildRecord struct {
 	Time, Revision, StorePath, Checkout string

@@ -91,10 +91,9 @@ func interrupt(t *testing.T, s *localstack.Stack, n int, f fault) {
 		branch := fmt.Sprintf("slow-build-%d", n)
 		commit := s.AddRevision(t, "v1", branch, localstack.SlowBuild(40))
 		s.SetConfig(t, s.ConfigFile, map[string]string{"app.revision": branch})
-		log := filepath.Join(filepath.Dir(s.Env.BuildHost.Store), "nix-builds.log")
 		inStep = func() bool {
-			data, _ := os.ReadFile(log)
-			return strings.Contains(string(data), commit)
+			n, _ := s.Env.BuildHost.BuildsOf(commit)
+			return n > 0
 		}
 	case "release":
 		// Pods no node can take: Helm waits for them until the timeout.
@@ -336,15 +335,9 @@ func nixBuilds(t *testing.T, s *localstack.Stack) int {
 	t.Helper()
 	branch := strings.TrimSpace(s.MustRunPlain(t, localstack.ShortTimeout, "config", "get", "app.revision", "--stack", s.Stack, "--config-file", s.ConfigFile).Stdout)
 	commit := strings.TrimSpace(gitOutput(t, s.Origin, "rev-parse", branch+"^{commit}"))
-	log, err := s.Env.BuildHost.BuildLog()
+	n, err := s.Env.BuildHost.BuildsOf(commit)
 	if err != nil {
 		t.Fatal(err)
-	}
-	n := 0
-	for _, r := range log {
-		if r.Revision == commit {
-			n++
-		}
 	}
 	return n
 }
