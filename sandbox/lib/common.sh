@@ -167,7 +167,15 @@ spawn() {
 	log=$(logfile "$name")
 	printf '\n==== %s %s\n' "$(date -Is)" "$*" >>"$log"
 	setsid "$@" >>"$log" 2>&1 </dev/null &
-	echo $! >"$(pidfile "$name")"
+	local pid=$! i
+	echo "$pid" >"$(pidfile "$name")"
+	# Until the forked shell has exec'd CMD, its command line is this script's, which `ours` does
+	# not recognise: a check in that moment took the new process for a stranger and dropped its
+	# pid file. Wait for the exec (or the exit) first.
+	for i in $(seq 1 100); do
+		ours "$pid" || is_dead "$pid" || { sleep 0.05; continue; }
+		break
+	done
 }
 
 # descendants PID prints all descendant PIDs of PID, deepest last.
