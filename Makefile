@@ -39,7 +39,7 @@ bin/interhub: $(GO_SOURCES)
 build: bin/inter-hub bin/interhub
 
 sandbox-up:
-	@$(TOOLS) build kube kwok crane
+	@$(TOOLS) build kube traefik local-path-provisioner crane
 	@$(ENV) sandbox/sandbox.sh up
 
 sandbox-down:

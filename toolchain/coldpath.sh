@@ -41,10 +41,10 @@ prefix=$("$here/tools.sh" prefix)
 # shellcheck source=versions.env
 source "$here/versions.env"
 missing=()
-for b in pulumi pulumi-language-go etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok sops crane; do
+for b in pulumi pulumi-language-go etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet pause traefik local-path-provisioner sops crane; do
 	[ -x "$prefix/bin/$b" ] || missing+=("bin/$b")
 done
-[ -d "$KWOK_STAGES" ] || missing+=("kwok stages ($KWOK_STAGES)")
+[ -s "$prefix/share/traefik/crds.yaml" ] || missing+=("share/traefik/crds.yaml")
 plugins=$(pulumi plugin ls 2>&1) || {
 	echo "coldpath: FAILED: pulumi plugin ls: $plugins" >&2
 	exit 1

@@ -27,7 +27,7 @@ export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PATH="$bin:$PATH"
 
-components=(pulumi language-go providers kubernetes-plugin kube kwok sops crane)
+components=(pulumi language-go providers kubernetes-plugin kube traefik local-path-provisioner sops crane)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -149,22 +149,37 @@ build_kube() {
 	(
 		cd "$here/kube"
 		run_step kube "$1" gobuild "" "$bin/etcd" go.etcd.io/etcd/server/v3
-		for c in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+		for c in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet; do
 			say "    kube: $c"
 			run_step kube "$1" gobuild "$stamp" "$bin/$c" "k8s.io/kubernetes/cmd/$c"
 		done
+		# The pod sandbox's pause program, from Kubernetes' own source in the same module: the
+		# stand-in packs it as its sandbox image instead of pulling registry.k8s.io/pause.
+		local src
+		src=$(go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c
+		run_step kube "$1" gcc -Os -static -Wall -Werror -DVERSION="$KUBERNETES_VERSION" -o "$bin/pause" "$src"
+		run_step kube "$1" strip "$bin/pause"
 	)
 }
 
-build_kwok() {
-	run_step kwok "$1" env GOBIN="$bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
-	# kwok's standalone binary ships no Stages; keep the upstream ones next to it.
+# Traefik from its module, through a wrapper that copies the replaces of Traefik's own go.mod.
+build_traefik() {
+	check_pin "$here/traefik/go.mod" github.com/traefik/traefik/v3 "$TRAEFIK_VERSION"
+	(cd "$here/traefik" && run_step traefik "$1" gobuild \
+		"-X github.com/traefik/traefik/v3/pkg/version.Version=$TRAEFIK_VERSION" \
+		"$bin/traefik" github.com/traefik/traefik/v3/cmd/traefik)
+	# Its CRDs (Middleware, IngressRoute, TLSStore, ...) as the release ships them, for the stand-in.
 	local dir
-	dir=$(go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-	rm -rf "$prefix/share/kwok"
-	mkdir -p "$prefix/share/kwok"
-	cp -r "$dir/kustomize/stage" "$prefix/share/kwok/"
-	chmod -R u+w "$prefix/share/kwok"
+	dir=$(cd "$here/traefik" && go list -m -f '{{.Dir}}' github.com/traefik/traefik/v3)
+	mkdir -p "$prefix/share/traefik"
+	install -m 0644 "$dir/docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml" \
+		"$prefix/share/traefik/crds.yaml"
+}
+
+# The provisioner behind K3s's local-path StorageClass; its go.mod has no replaces.
+build_local_path_provisioner() {
+	run_step local-path-provisioner "$1" env GOBIN="$bin" go install -trimpath -ldflags "-s -w" \
+		"github.com/rancher/local-path-provisioner@$LOCAL_PATH_PROVISIONER_VERSION"
 }
 
 build_sops() {
@@ -186,7 +201,8 @@ build_one() {
 	kubernetes-plugin) component kubernetes-plugin "$here/kubernetes" ;;
 	providers) component providers "$here/providers" ;;
 	kube) component kube "$here/kube" ;;
-	kwok | sops | crane) component "$1" ;;
+	traefik) component traefik "$here/traefik" ;;
+	local-path-provisioner | sops | crane) component "$1" ;;
 	*)
 		say "unknown component '$1' (known: ${components[*]})"
 		exit 2
@@ -213,7 +229,6 @@ export PULUMI_HOME="$PULUMI_HOME"
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export SOPS_DISABLE_VERSION_CHECK=1
-export KWOK_STAGES="$prefix/share/kwok/stage"
 EOF
 	;;
 prefix) echo "$prefix" ;;

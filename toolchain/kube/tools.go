@@ -1,6 +1,6 @@
 //go:build tools
 
-// Package tools pins the control-plane binaries of the local stand-in cluster.
+// Package tools pins the binaries of the local stand-in cluster: its control plane and its node agent.
 package tools
 
 import (
@@ -9,4 +9,5 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )
