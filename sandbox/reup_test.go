@@ -37,8 +37,8 @@ func TestSecondUpChangesNothing(t *testing.T) {
 		t.Logf("PostgreSQL's data is not relocated (set %s=1 before sandbox-up to cover that path)", relocateEnv)
 	}
 
-	components := []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok",
-		"postgres", "pgpool", "sshd", "registry", "edge"}
+	components := []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
+		"postgres", "pgpool", "sshd", "registry", "containerd", "kubelet"}
 	before := map[string]string{}
 	for _, c := range components {
 		before[c] = readPID(t, env, c)

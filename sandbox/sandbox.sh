@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# The local stand-in environment: a real Kubernetes control plane (kwok plays the node), PostgreSQL
-# behind pgpool, an sshd standing in for the build host, a TLS registry, and the edge (Traefik and
-# the app's HTTP endpoints, answering on behalf of the pods kwok marks Ready), all on 127.0.0.1.
+# The local stand-in environment: a one-node Kubernetes cluster (control plane on 127.0.0.1, a
+# kubelet with containerd running real pods on a bridge, Traefik and the local-path provisioner as
+# pods), PostgreSQL behind pgpool, an sshd standing in for the build host, and a TLS registry.
 #
 #   sandbox.sh up       start what is not running and wait until everything is ready (idempotent)
 #   sandbox.sh down     stop every sandbox process by its recorded PID and check the ports are free
 #   sandbox.sh status   show each process, its port and its health
 #
 # State lives in <repo>/.sandbox (override: INTERHUB_SANDBOX_DIR); `up` writes .sandbox/env.json.
-# Kubernetes binaries, kwok and crane come from the toolchain (`eval "$(toolchain/tools.sh env)"`).
+# Kubernetes binaries, Traefik, the provisioner and crane come from the toolchain (`eval "$(toolchain/tools.sh env)"`).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,6 +19,9 @@ mkdir -p "$state"
 state=$(cd "$state" && pwd -P)
 pki=$state/pki
 
+# The versions of the images the node runs (Traefik, the provisioner) are the toolchain's.
+# shellcheck source=../toolchain/versions.env
+source "$repo/toolchain/versions.env"
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
 # shellcheck source=lib/pki.sh
@@ -31,11 +34,15 @@ source "$here/lib/postgres.sh"
 source "$here/lib/buildhost.sh"
 # shellcheck source=lib/registry.sh
 source "$here/lib/registry.sh"
-# shellcheck source=lib/edge.sh
-source "$here/lib/edge.sh"
+# shellcheck source=lib/node.sh
+source "$here/lib/node.sh"
+# shellcheck source=lib/images.sh
+source "$here/lib/images.sh"
+# shellcheck source=lib/addons.sh
+source "$here/lib/addons.sh"
 
 # Processes in start order; `down` stops them in reverse.
-readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd registry edge)
+readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler postgres pgpool sshd registry containerd kubelet)
 
 # component_ports NAME prints the ports component NAME listens on.
 component_ports() {
@@ -44,12 +51,12 @@ component_ports() {
 	kube-apiserver) echo "$APISERVER_PORT" ;;
 	kube-controller-manager) echo "$KCM_PORT" ;;
 	kube-scheduler) echo "$SCHEDULER_PORT" ;;
-	kwok) echo "" ;;
+	containerd) echo "" ;;
+	kubelet) echo "$KUBELET_PORT $KUBELET_HEALTHZ_PORT" ;;
 	postgres) echo "$PG_PORT" ;;
 	pgpool) echo "$PGPOOL_PORT $PCP_PORT" ;;
 	sshd) echo "$SSH_PORT" ;;
 	registry) echo "$REGISTRY_PORT" ;;
-	edge) echo "$EDGE_PORT" ;;
 	esac
 }
 
@@ -77,7 +84,8 @@ readonly debian_packages=(
 	openssh-server:/usr/sbin/sshd openssh-client:/usr/bin/ssh docker-registry:/usr/bin/docker-registry
 	skopeo:/usr/bin/skopeo apache2-utils:/usr/bin/htpasswd openssl:/usr/bin/openssl git:/usr/bin/git
 	curl:/usr/bin/curl jq:/usr/bin/jq iproute2:/usr/bin/ss util-linux:/usr/bin/setpriv
-	procps:/usr/bin/ps gzip:/usr/bin/gzip
+	procps:/usr/bin/ps gzip:/usr/bin/gzip containerd:/usr/bin/containerd runc:/usr/sbin/runc
+	containernetworking-plugins:/usr/lib/cni/bridge busybox-static:/bin/busybox
 )
 
 ensure_packages() {
@@ -103,7 +111,7 @@ ensure_packages() {
 }
 
 load_tools_env() {
-	if ! command -v kube-apiserver >/dev/null || [ -z "${KWOK_STAGES:-}" ]; then
+	if ! command -v kubelet >/dev/null || [ -z "${INTERHUB_TOOLS_PREFIX:-}" ]; then
 		eval "$("$repo/toolchain/tools.sh" env)"
 	fi
 }
@@ -112,12 +120,18 @@ load_tools_env() {
 ensure_tools() {
 	local t missing=()
 	load_tools_env
-	for t in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok crane; do
+	for t in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet pause traefik local-path-provisioner crane; do
 		command -v "$t" >/dev/null || missing+=("$t")
 	done
 	[ ${#missing[@]} -eq 0 ] ||
-		die "not found on PATH: ${missing[*]}; build them with: toolchain/tools.sh build kube kwok crane (or make sandbox-up)"
-	[ -d "${KWOK_STAGES:-}" ] || die "KWOK_STAGES (${KWOK_STAGES:-unset}) is not a directory; rebuild with toolchain/tools.sh build kwok"
+		die "not found on PATH: ${missing[*]}; build them with: toolchain/tools.sh build kube traefik local-path-provisioner crane (or make sandbox-up)"
+}
+
+# sandbox_paths resolves the directories outside $state (PostgreSQL's and the node's) before any
+# process is looked at: `ours` recognises those processes by them.
+sandbox_paths() {
+	pg_paths "$@"
+	node_paths
 }
 
 write_env_json() {
@@ -144,12 +158,18 @@ write_env_json() {
 		--argjson registryPort "$REGISTRY_PORT" --arg registryUser "$REGISTRY_USER" \
 		--arg registryPassword "$REGISTRY_PASSWORD" --arg registryCA "$state/registry/ca.crt" \
 		--argjson edgePort "$EDGE_PORT" --arg edgeHost "$EDGE_APP_HOST" \
+		--arg pullUser "$REGISTRY_PULL_USER" --arg pullPassword "$REGISTRY_PULL_PASSWORD" \
+		--arg gateway "$NODE_GATEWAY" --arg bridge "$NODE_BRIDGE" --arg podCIDR "$POD_CIDR" \
+		--arg containerd "$(containerd_sock)" --arg nodeRoot "$noderoot" --argjson webPort "$TRAEFIK_WEB_PORT" \
+		--arg busybox "$(busybox_image_ref)" --arg pause "$(sandbox_image_ref pause "$PAUSE_IMAGE_TAG")" \
+		--arg traefik "$(sandbox_image_ref traefik "$TRAEFIK_VERSION")" \
 		'{
 		stateDir: $stateDir, repo: $repo,
 		kubernetes: {
 			server: $server, host: $host, port: $apiPort, kubeconfig: $kubeconfig, context: $context,
 			caFile: $caFile, etcd: $etcd, etcdPort: $etcdPort, node: $node,
-			ingressClass: "traefik", storageClass: "local-path", ingressIP: $ingressIP
+			ingressClass: "traefik", storageClass: "local-path", ingressIP: $ingressIP,
+			gateway: $gateway, bridge: $bridge, podCIDR: $podCIDR, containerd: $containerd, nodeRoot: $nodeRoot
 		},
 		postgres: {
 			host: $host, port: $pgPort, pgpoolHost: $host, pgpoolPort: $pgpoolPort,
@@ -167,11 +187,13 @@ write_env_json() {
 		registry: {
 			host: ($host + ":" + ($registryPort|tostring)), url: ("https://" + $host + ":" + ($registryPort|tostring)),
 			port: $registryPort, repository: ($host + ":" + ($registryPort|tostring) + "/inter-hub"),
-			user: $registryUser, password: $registryPassword, caFile: $registryCA
+			user: $registryUser, password: $registryPassword, caFile: $registryCA,
+			pullUser: $pullUser, pullPassword: $pullPassword,
+			images: {busybox: $busybox, pause: $pause, traefik: $traefik}
 		},
-		edge: {
+		ingress: {
 			url: ("https://" + $edgeHost), connectTo: ($host + ":" + ($edgePort|tostring)),
-			host: $host, port: $edgePort, caFile: $caFile, ingressClass: "traefik", entrypoint: "websecure"
+			host: $host, port: $edgePort, webPort: $webPort, caFile: $caFile, ingressClass: "traefik", entrypoint: "websecure"
 		}
 	}' >"$tmp"
 	chmod 600 "$tmp"
@@ -187,13 +209,16 @@ cmd_up() {
 	# registry lives in /etc/containers: all need root.
 	[ "$(id -u)" -eq 0 ] || die "sandbox.sh up must run as root (it starts PostgreSQL as user postgres, sshd, and writes /etc/containers/certs.d)"
 	ensure_tools
-	pg_paths
+	sandbox_paths
 	preflight
 	pki_ensure
-	pg_paths create
+	sandbox_paths create
 	say "starting in $state"
+	# pgpool listens on the pods' gateway address too: the bridge comes first.
+	node_bridge
 	# The parts start side by side (the apiserver's start dominates); each job fails on its own
-	# first error, and up waits for all of them before it reports.
+	# first error, and up waits for all of them before it reports. The node needs the apiserver,
+	# and its pause image the registry.
 	local jobs=()
 	kube_up &
 	jobs+=($!)
@@ -201,17 +226,18 @@ cmd_up() {
 	jobs+=($!)
 	buildhost_up &
 	jobs+=($!)
-	registry_up &
+	{ registry_up && images_up; } &
 	jobs+=($!)
-	edge_build &
+	{ node_config && containerd_start; } &
 	jobs+=($!)
 	for job in "${jobs[@]}"; do
 		wait "$job" || rc=1
 	done
 	[ "$rc" -eq 0 ] || die "up failed (see the messages above; logs in $state/logs); 'sandbox.sh down' stops what did start"
+	node_pause_preload
+	node_up
+	addons_up || die "Traefik or the local-path provisioner did not start; 'sandbox.sh down' stops what did start"
 	write_env_json
-	# The edge reads env.json (kubeconfig, registry credentials), so it starts last.
-	edge_up || die "the edge did not start (log: $(logfile edge)); 'sandbox.sh down' stops what did start"
 	say "ready in $(since "$t0")"
 	summary
 }
@@ -232,7 +258,10 @@ Sandbox is up. Everything listens on $HOST.
                 checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build)
   registry      https://$HOST:$REGISTRY_PORT  $REGISTRY_USER / $REGISTRY_PASSWORD  CA $state/registry/ca.crt
                 repository $HOST:$REGISTRY_PORT/inter-hub
-  edge          https://$HOST:$EDGE_PORT  Traefik + the app for Ingresses of class traefik  CA $pki/ca.crt
+  node          $NODE_NAME: kubelet $NODE_GATEWAY:$KUBELET_PORT, containerd $(containerd_sock)
+                pods on bridge $NODE_BRIDGE ($POD_CIDR, gateway $NODE_GATEWAY; pgpool $NODE_GATEWAY:$PGPOOL_PORT)
+                registry pull account $REGISTRY_PULL_USER / $REGISTRY_PULL_PASSWORD
+  traefik       https://$HOST:$EDGE_PORT (websecure), http://$HOST:$TRAEFIK_WEB_PORT (web)  default cert from CA $pki/ca.crt
                 local stack: https://$EDGE_APP_HOST (dial $HOST:$EDGE_PORT: smoke --connect-to $HOST:$EDGE_PORT --ca-file $pki/ca.crt)
 
   kubectl --kubeconfig $state/kubeconfig get nodes
@@ -240,7 +269,7 @@ EOF
 }
 
 all_ports() {
-	echo "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $KCM_PORT $SCHEDULER_PORT $PG_PORT $PGPOOL_PORT $PCP_PORT $SSH_PORT $REGISTRY_PORT $EDGE_PORT"
+	echo "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $KCM_PORT $SCHEDULER_PORT $PG_PORT $PGPOOL_PORT $PCP_PORT $SSH_PORT $REGISTRY_PORT $KUBELET_PORT $KUBELET_HEALTHZ_PORT $EDGE_PORT $TRAEFIK_WEB_PORT $TRAEFIK_PING_PORT"
 }
 
 # leftovers prints PIDs of sandbox programs that still name the state dir in their arguments
@@ -261,8 +290,9 @@ cmd_down() {
 	local t0 c bad=0 p port
 	t0=$(now_ms)
 	mkdir -p "$state/run" "$state/logs"
-	pg_paths >/dev/null 2>&1 || true
-	edge_down
+	sandbox_paths >/dev/null 2>&1 || true
+	# The node first: its pods (Traefik, the app) stop with it, then the control plane.
+	node_down
 	kube_down
 	postgres_down
 	buildhost_down
@@ -283,8 +313,13 @@ cmd_down() {
 			bad=1
 		fi
 	done
-	[ "$bad" -eq 0 ] || die "down left processes or ports behind (see above)"
-	say "down in $(since "$t0"): no sandbox process left; ports $(all_ports | tr ' ' ',') are free"
+	while read -r p; do
+		[ -n "$p" ] || continue
+		say "left behind: $p"
+		bad=1
+	done < <(node_leftovers)
+	[ "$bad" -eq 0 ] || die "down left processes, ports, mounts or links behind (see above)"
+	say "down in $(since "$t0"): no sandbox process, container, mount or bridge left; ports $(all_ports | tr ' ' ',') are free"
 }
 
 # tree_mem PID prints the summed RSS and PSS (KiB) of PID and its descendants.
@@ -302,7 +337,7 @@ tree_mem() {
 cmd_status() {
 	local c pid port health ok=0 rss pss tot_rss=0 tot_pss=0 m
 	load_tools_env 2>/dev/null || true
-	pg_paths >/dev/null 2>&1 || true
+	sandbox_paths >/dev/null 2>&1 || true
 	printf '%-24s %-8s %-22s %-8s %s\n' COMPONENT PID LISTEN HEALTH "RSS MiB (with children)"
 	for c in "${components[@]}"; do
 		port=$(component_ports "$c")
@@ -315,12 +350,12 @@ cmd_status() {
 			kube-apiserver) apiserver_healthy && health=ok ;;
 			kube-controller-manager) component_healthy "$KCM_PORT" && health=ok ;;
 			kube-scheduler) component_healthy "$SCHEDULER_PORT" && health=ok ;;
-			kwok) [ -f "$state/kubeconfig" ] && node_ready 2>/dev/null && health=ok ;;
+			containerd) containerd_healthy && health=ok ;;
+			kubelet) kubelet_healthy && [ -f "$state/kubeconfig" ] && node_ready 2>/dev/null && health=ok ;;
 			postgres) "$PG_BIN/pg_isready" -q -h "$HOST" -p "$PG_PORT" && health=ok ;;
 			pgpool) pgpool_admin_ok >/dev/null 2>&1 && health=ok ;;
 			sshd) sshd_healthy && health=ok ;;
 			registry) registry_healthy && health=ok ;;
-			edge) edge_healthy && health=ok ;;
 			esac
 			read -r rss pss < <(tree_mem "$pid")
 			tot_rss=$((tot_rss + rss))

@@ -66,6 +66,8 @@ func kubectlJSON(ctx context.Context, env *sandboxenv.Env, v any, args ...string
 	return json.Unmarshal(out, v)
 }
 
+// workloads runs busybox's httpd (the image the stand-in packs for the local-path helper) on a
+// local-path volume behind a Service and an Ingress, and a Job, all pulled with credentials.
 const workloads = `
 apiVersion: v1
 kind: PersistentVolumeClaim
@@ -83,10 +85,20 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
+      imagePullSecrets: [{name: pull}]
+      terminationGracePeriodSeconds: 2
+      initContainers:
+      - name: page
+        image: @IMAGE@
+        command: [sh, -c, 'echo "served by $POD_NAME" > /data/index.html']
+        env: [{name: POD_NAME, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]
+        volumeMounts: [{name: data, mountPath: /data}]
       containers:
       - name: web
-        image: 127.0.0.1:5443/inter-hub:sandbox-test
+        image: @IMAGE@
+        command: [httpd, -f, -p, "8000", -h, /data]
         ports: [{name: http, containerPort: 8000}]
+        readinessProbe: {httpGet: {path: /index.html, port: http}, periodSeconds: 1}
         volumeMounts: [{name: data, mountPath: /data}]
       volumes:
       - name: data
@@ -105,7 +117,7 @@ metadata: {name: web}
 spec:
   ingressClassName: traefik
   rules:
-  - host: web.sandbox.test
+  - host: web-sandbox.localhost
     http:
       paths:
       - path: /
@@ -119,11 +131,12 @@ spec:
   backoffLimit: 0
   template:
     spec:
+      imagePullSecrets: [{name: pull}]
       restartPolicy: Never
       containers:
       - name: migrate
-        image: 127.0.0.1:5443/inter-hub:sandbox-test
-        command: [/app/bin/inter-hub, migrate]
+        image: @IMAGE@
+        command: [sh, -c, 'test -s /var/run/secrets/kubernetes.io/serviceaccount/token && echo migrated']
 `
 
 func TestKubernetesWorkloadsBecomeReady(t *testing.T) {
@@ -179,7 +192,14 @@ func TestKubernetesWorkloadsBecomeReady(t *testing.T) {
 		_, err := env.Kubectl(ctx, nil, "-n", ns, "get", "serviceaccount", "default")
 		return err == nil, "", err
 	})
-	if _, err := env.Kubectl(ctx, strings.NewReader(workloads), "-n", ns, "apply", "-f", "-"); err != nil {
+	image := env.Registry.Images["busybox"]
+	if image == "" {
+		t.Fatal("env.json names no busybox image (registry.images.busybox); restart the sandbox with make sandbox-up")
+	}
+	if err := env.PullSecret(ctx, ns, "pull"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Kubectl(ctx, strings.NewReader(strings.ReplaceAll(workloads, "@IMAGE@", image)), "-n", ns, "apply", "-f", "-"); err != nil {
 		t.Fatal(err)
 	}
 
@@ -246,7 +266,23 @@ func TestKubernetesWorkloadsBecomeReady(t *testing.T) {
 		lb := ing.Status.LoadBalancer.Ingress
 		return len(lb) == 1 && lb[0].IP == env.Kubernetes.IngressIP, fmt.Sprintf("%+v", lb), nil
 	})
-	eventually(t, 30*time.Second, "job migrate to succeed (as Helm hook Jobs must)", func() (bool, string, error) {
+	// Traefik routes the Ingress to the pods' bridge addresses, over TLS with its default certificate.
+	client, err := env.Ingress.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "Traefik to serve web-sandbox.localhost from a pod", func() (bool, string, error) {
+		resp, err := client.Get(env.Ingress.URLFor("web-sandbox.localhost") + "/index.html")
+		if err != nil {
+			return false, "", err
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode == http.StatusOK && strings.HasPrefix(b.String(), "served by web-"),
+			fmt.Sprintf("%d %q", resp.StatusCode, b.String()), nil
+	})
+	eventually(t, 60*time.Second, "job migrate to succeed (as Helm hook Jobs must)", func() (bool, string, error) {
 		var job struct {
 			Status struct{ Succeeded, Failed int }
 		}

@@ -23,23 +23,33 @@ readonly PCP_USER=pcpadmin
 readonly PCP_PASSWORD=sandbox-pcp-password
 readonly REGISTRY_USER=interhub-push
 readonly REGISTRY_PASSWORD=sandbox-registry-password
+# The account pods pull with (imagePullSecrets). distribution's htpasswd auth has no per-user
+# rights, so the registry itself does not stop it from pushing; nothing here pushes with it.
+readonly REGISTRY_PULL_USER=interhub-pull
+readonly REGISTRY_PULL_PASSWORD=sandbox-registry-pull-password
 
 readonly KUBE_CONTEXT=sandbox
 readonly NODE_NAME=sandbox-node-0
 # Addresses as on K3s: pods in 10.42/16, services in 10.43/16.
 readonly POD_CIDR=10.42.0.0/24
 readonly SERVICE_CIDR=10.43.0.0/16
-# What the kwok Stages publish as the load-balancer address of Ingresses and LoadBalancer Services.
+# The bridge the pods sit on; its address is the pods' gateway and the host's address for them
+# (pgpool listens there too).
+readonly NODE_BRIDGE=ihub-sandbox0
+readonly NODE_GATEWAY=10.42.0.1
+readonly KUBELET_PORT=16250
+readonly KUBELET_HEALTHZ_PORT=16248
+# What Traefik publishes as the load-balancer address of Ingresses.
 readonly INGRESS_IP=127.0.0.1
 
 readonly PG_BIN=/usr/lib/postgresql/15/bin
 
 # The local stack's ingress.host (Pulumi.local.yaml): its URL is https://$EDGE_APP_HOST, served by
-# the edge on $HOST:$EDGE_PORT (names under .localhost need --connect-to; they do not resolve here).
+# Traefik's websecure entrypoint on $HOST:$EDGE_PORT (names under .localhost need --connect-to; they do not resolve here).
 readonly EDGE_APP_HOST=inter-hub.localhost
 readonly EDGE_SANS="DNS:localhost,DNS:*.localhost,DNS:$EDGE_APP_HOST,IP:$HOST"
 
-# Go programs (etcd, Kubernetes, kwok, the registry, the edge) collect garbage twice as often as
+# Go programs (etcd, Kubernetes, the registry) collect garbage twice as often as
 # by default: about 10 % less memory for a little CPU, which keeps the whole sandbox under 1 GiB.
 readonly GO_ENV=(env GOGC=50)
 
@@ -83,7 +93,7 @@ ours() {
 }
 
 # Programs the sandbox starts, by executable name.
-readonly sandbox_programs=" etcd kube-apiserver kube-controller-manager kube-scheduler kwok postgres pgpool sshd docker-registry inter-hub-edge "
+readonly sandbox_programs=" etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet postgres pgpool sshd docker-registry "
 
 # group_members PGID prints the live sandbox programs in process group PGID. spawn makes every
 # process the leader of its own group, and children stay in it: pgpool's children keep the

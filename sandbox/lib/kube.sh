@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # A real Kubernetes control plane on loopback: etcd, kube-apiserver, kube-controller-manager and
-# kube-scheduler v1.36.3, with kwok v0.8.0 playing the one node and its pods.
+# kube-scheduler v1.36.3. The node is lib/node.sh's.
 
 kube_dir() { echo "$state/kube"; }
 
@@ -14,40 +14,6 @@ kube_config() {
 	kubeconfig "$state/kubeconfig" sandbox-admin admin
 	kubeconfig "$kd/controller-manager.kubeconfig" system:kube-controller-manager controller-manager
 	kubeconfig "$kd/scheduler.kubeconfig" system:kube-scheduler scheduler
-	kubeconfig "$kd/kwok.kubeconfig" kwok-controller kwok
-	kwok_stages >"$kd/kwok-stages.yaml.tmp"
-	mv "$kd/kwok-stages.yaml.tmp" "$kd/kwok-stages.yaml"
-}
-
-# kwok_stages prints kwok's configuration: the upstream node, pod and volume Stages shipped with
-# kwok v0.8.0 (from $KWOK_STAGES), plus the sandbox's own Stages in sandbox/kwok/.
-kwok_stages() {
-	local f
-	local upstream=(
-		node/fast/node-initialize.yaml
-		node/heartbeat-with-lease/node-heartbeat-with-lease.yaml
-		# pod-complete turns Running pods owned by a Job into Succeeded: Helm hook Jobs finish.
-		pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml
-		volume/fast/pvc-provision.yaml volume/fast/pv-bind.yaml
-		volume/fast/pvc-delete.yaml volume/fast/pv-delete.yaml
-	)
-	for f in "${upstream[@]}"; do
-		[ -f "$KWOK_STAGES/$f" ] || die "kwok stage $KWOK_STAGES/$f is missing (KWOK_STAGES from toolchain/tools.sh env)"
-		echo "---"
-		case $f in
-		# The volume Stages match their own StorageClass 'kwok-volume'; the sandbox's default
-		# class is called 'local-path' as on K3s.
-		volume/*)
-			grep -q "'kwok-volume'" "$KWOK_STAGES/$f" || die "kwok stage $f no longer matches 'kwok-volume'; update sandbox/lib/kube.sh"
-			sed "s/'kwok-volume'/'local-path'/" "$KWOK_STAGES/$f"
-			;;
-		*) cat "$KWOK_STAGES/$f" ;;
-		esac
-	done
-	for f in "$here"/kwok/*.yaml; do
-		echo "---"
-		sed "s/@INGRESS_IP@/$INGRESS_IP/g" "$f"
-	done
 }
 
 etcd_healthy() { curl -sf --max-time 2 "http://$HOST:$ETCD_PORT/health" | grep -q '"health":"true"'; }
@@ -82,14 +48,17 @@ apiserver_start() {
 	require_port_free kube-apiserver "$APISERVER_PORT"
 	# --endpoint-reconciler-type none: with a loopback advertise address the default reconciler
 	# would publish 127.0.0.1 as the kubernetes Service endpoint. TaintNodesByCondition would taint
-	# the new node not-ready, and only the node lifecycle controller (not run: kwok keeps the node
-	# Ready) lifts that taint.
+	# the new node not-ready, and only the node lifecycle controller (not run: one node, nowhere
+	# to evict to) lifts that taint. Node authorization and NodeRestriction as on K3s: the kubelet
+	# may change only its own node and pods.
 	spawn kube-apiserver "${GO_ENV[@]}" kube-apiserver \
 		--etcd-servers "http://$HOST:$ETCD_PORT" \
 		--bind-address "$HOST" --advertise-address "$HOST" --secure-port "$APISERVER_PORT" \
 		--tls-cert-file "$pki/apiserver.crt" --tls-private-key-file "$pki/apiserver.key" \
 		--client-ca-file "$pki/ca.crt" \
-		--authorization-mode RBAC \
+		--authorization-mode Node,RBAC --enable-admission-plugins NodeRestriction \
+		--kubelet-client-certificate "$pki/apiserver-kubelet-client.crt" --kubelet-client-key "$pki/apiserver-kubelet-client.key" \
+		--kubelet-certificate-authority "$pki/ca.crt" --kubelet-preferred-address-types InternalIP \
 		--service-account-key-file "$pki/sa.pub" --service-account-signing-key-file "$pki/sa.key" \
 		--service-account-issuer https://kubernetes.default.svc.cluster.local \
 		--service-cluster-ip-range "$SERVICE_CIDR" \
@@ -104,9 +73,9 @@ apiserver_start() {
 	wait_until "kube-apiserver /readyz on https://$HOST:$APISERVER_PORT" 60 kube-apiserver apiserver_healthy
 }
 
-# The controllers a Deployment, Job, Service, PVC and namespace lifecycle need; nothing for real
-# nodes (no node lifecycle, IPAM or attach/detach: kwok plays the node).
-readonly KCM_CONTROLLERS=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,job-controller,cronjob-controller,ttl-after-finished-controller,statefulset-controller,daemonset-controller,disruption-controller,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,pod-garbage-collector-controller,service-cidr-controller
+# The controllers a Deployment, Job, Service, PVC and namespace lifecycle need. No node lifecycle,
+# IPAM or attach/detach: one node, the CNI plugin's own IPAM, and only local volumes.
+readonly KCM_CONTROLLERS=serviceaccount-token-controller,serviceaccount-controller,namespace-controller,garbage-collector-controller,deployment-controller,replicaset-controller,job-controller,cronjob-controller,ttl-after-finished-controller,statefulset-controller,daemonset-controller,disruption-controller,endpoints-controller,endpointslice-controller,endpointslice-mirroring-controller,persistentvolume-binder-controller,persistentvolumeclaim-protection-controller,persistentvolume-protection-controller,root-ca-certificate-publisher-controller,clusterrole-aggregation-controller,pod-garbage-collector-controller,service-cidr-controller
 
 kcm_start() {
 	local pid kd
@@ -149,33 +118,10 @@ component_healthy() {
 	curl -sfk --max-time 2 "https://$HOST:$1/healthz" | grep -qx ok
 }
 
-kwok_start() {
-	local pid kd
-	kd=$(kube_dir)
-	if pid=$(running kwok); then
-		say "kwok: already running (pid $pid)"
-		return
-	fi
-	# On old etcd data the node's Lease still names the previous kwok; until it expires a new kwok
-	# ignores the node's pods (about 40 s). Leases are kwok's alone here.
-	kctl -n kube-node-lease delete leases --all --ignore-not-found >/dev/null
-	spawn kwok "${GO_ENV[@]}" kwok --kubeconfig "$kd/kwok.kubeconfig" --config "$kd/kwok-stages.yaml" \
-		--manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-		--cidr "$POD_CIDR" --node-ip "$INGRESS_IP" --node-lease-duration-seconds 40
-}
-
 node_ready() {
 	[ "$(kctl get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" = True ]
 }
 default_sa() { kctl -n default get serviceaccount default; }
-traefik_available() {
-	[ "$(kctl -n kube-system get deployment traefik -o jsonpath='{.status.conditions[?(@.type=="Available")].status}')" = True ]
-}
-
-kube_manifests() {
-	kctl apply -f "$here/manifests/" >>"$(logfile kubectl)" 2>&1 || fail_with_log kubectl "kubectl apply -f $here/manifests/ failed"
-}
-
 kube_up() {
 	local t0
 	t0=$(now_ms)
@@ -185,18 +131,13 @@ kube_up() {
 	say "kube-apiserver: ready ($(since "$t0"))"
 	kcm_start
 	scheduler_start
-	kwok_start
-	kube_manifests
 	wait_until "kube-controller-manager /healthz" 30 kube-controller-manager component_healthy "$KCM_PORT"
 	wait_until "kube-scheduler /healthz" 30 kube-scheduler component_healthy "$SCHEDULER_PORT"
-	wait_until "node $NODE_NAME to be Ready (kwok)" 30 kwok node_ready
 	wait_until "the default ServiceAccount" 30 kube-controller-manager default_sa
-	wait_until "deployment kube-system/traefik to be Available" 60 kwok traefik_available
-	say "kubernetes: ready ($(since "$t0"))"
+	say "kubernetes control plane: ready ($(since "$t0"))"
 }
 
 kube_down() {
-	stop kwok TERM 10
 	stop kube-scheduler TERM 10
 	stop kube-controller-manager TERM 10
 	# The apiserver goes before etcd: the other way round it spends its shutdown retrying etcd.

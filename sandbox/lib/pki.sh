@@ -3,13 +3,15 @@
 # reused on restart while the stamp matches and nothing expires within 30 days.
 
 # Bump when the set of files, subjects or SANs changes: the next `up` regenerates everything.
-readonly PKI_LAYOUT="pki-v1 api=$HOST,10.43.0.1 registry=$HOST,localhost"
+readonly PKI_LAYOUT="pki-v3 api=$HOST,10.43.0.1 registry=$HOST,localhost kubelet=$NODE_GATEWAY"
 
 pki_files=(
 	ca.crt ca.key front-proxy-ca.crt front-proxy-ca.key sa.key sa.pub
 	apiserver.crt apiserver.key front-proxy-client.crt front-proxy-client.key
 	admin.crt admin.key controller-manager.crt controller-manager.key
-	scheduler.crt scheduler.key kwok.crt kwok.key registry.crt registry.key
+	scheduler.crt scheduler.key registry.crt registry.key
+	kubelet.crt kubelet.key kubelet-serving.crt kubelet-serving.key
+	apiserver-kubelet-client.crt apiserver-kubelet-client.key
 )
 
 pki_fresh() {
@@ -65,8 +67,11 @@ pki_ensure() {
 	new_cert ca admin "/O=system:masters/CN=sandbox-admin" clientAuth
 	new_cert ca controller-manager "/CN=system:kube-controller-manager" clientAuth
 	new_cert ca scheduler "/CN=system:kube-scheduler" clientAuth
-	# kwok patches nodes, pods, leases, volumes and Ingress status: it acts as a cluster admin.
-	new_cert ca kwok "/O=system:masters/CN=kwok-controller" clientAuth
+	# The kubelet's identity for the Node authorizer, its serving certificate, and the apiserver's
+	# client certificate towards it (logs, exec).
+	new_cert ca kubelet "/O=system:nodes/CN=system:node:$NODE_NAME" clientAuth
+	new_cert ca kubelet-serving "/CN=$NODE_NAME" serverAuth "IP:$NODE_GATEWAY,IP:$HOST,DNS:$NODE_NAME"
+	new_cert ca apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client" clientAuth
 	new_cert ca registry "/CN=sandbox registry" serverAuth "IP:$HOST,DNS:localhost"
 	chmod 600 "$pki"/*.key
 	echo "$PKI_LAYOUT" >"$pki/stamp"

@@ -107,7 +107,9 @@ pgpool_config() {
 	cat >"$pgpool_dir/pgpool.conf" <<EOF
 # sandbox: written by sandbox.sh on every up; edits are lost.
 backend_clustering_mode = 'raw'
-listen_addresses = '$HOST'
+# Pods reach it on their gateway, the bridge's address on this host. pgpool 4.3 listens on one
+# address or all; pool_hba admits only loopback and the pods' network.
+listen_addresses = '*'
 port = $PGPOOL_PORT
 unix_socket_directories = '$pgsock'
 pcp_listen_addresses = '$HOST'
@@ -152,6 +154,7 @@ EOF
 # sandbox: written by sandbox.sh
 local   all  all                scram-sha-256
 host    all  all  $HOST/32  scram-sha-256
+host    all  all  $POD_CIDR  scram-sha-256
 EOF
 	printf '%s:%s\n' "$PCP_USER" "$(pg_md5 "$PCP_PASSWORD")" >"$pgpool_dir/pcp.conf"
 	# The AES key is made once: entries already in pool_passwd (the program's own role) must

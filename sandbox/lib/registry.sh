@@ -9,8 +9,12 @@ registry_config() {
 	cp "$pki/registry.crt" "$dir/tls.crt"
 	install -m 0600 "$pki/registry.key" "$dir/tls.key"
 	# bcrypt is the only hash distribution's htpasswd backend accepts.
-	if ! htpasswd -vb "$dir/htpasswd" "$REGISTRY_USER" "$REGISTRY_PASSWORD" >/dev/null 2>&1; then
-		htpasswd -Bbc "$dir/htpasswd" "$REGISTRY_USER" "$REGISTRY_PASSWORD" 2>/dev/null
+	# Two accounts: the build host pushes, pods pull.
+	if ! htpasswd -vb "$dir/htpasswd" "$REGISTRY_USER" "$REGISTRY_PASSWORD" >/dev/null 2>&1 ||
+		! htpasswd -vb "$dir/htpasswd" "$REGISTRY_PULL_USER" "$REGISTRY_PULL_PASSWORD" >/dev/null 2>&1; then
+		htpasswd -Bbc "$dir/htpasswd.tmp" "$REGISTRY_USER" "$REGISTRY_PASSWORD" 2>/dev/null
+		htpasswd -Bb "$dir/htpasswd.tmp" "$REGISTRY_PULL_USER" "$REGISTRY_PULL_PASSWORD" 2>/dev/null
+		mv "$dir/htpasswd.tmp" "$dir/htpasswd"
 	fi
 	[ -s "$dir/http-secret" ] || (umask 077 && openssl rand -hex 24 >"$dir/http-secret")
 	cat >"$dir/config.yml" <<EOF

@@ -3,6 +3,8 @@ package sandboxenv
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -41,4 +43,31 @@ func (e *Env) Kubectl(ctx context.Context, stdin io.Reader, args ...string) ([]b
 		return stdout.Bytes(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
+}
+
+// PullSecret creates the Secret name in namespace ns that lets pods pull from the sandbox
+// registry with its read-only account (kubectl reads the password from a file, not its
+// arguments).
+func (e *Env) PullSecret(ctx context.Context, ns, name string) error {
+	auth := base64.StdEncoding.EncodeToString([]byte(e.Registry.PullUser + ":" + e.Registry.PullPassword))
+	cfg, err := json.Marshal(map[string]any{"auths": map[string]any{e.Registry.Host: map[string]string{
+		"username": e.Registry.PullUser, "password": e.Registry.PullPassword, "auth": auth}}})
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp("", "pull-secret-*.json")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(cfg); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	_, err = e.Kubectl(ctx, nil, "-n", ns, "create", "secret", "generic", name,
+		"--type", "kubernetes.io/dockerconfigjson", "--from-file", ".dockerconfigjson="+f.Name())
+	return err
 }

@@ -32,11 +32,11 @@ type Env struct {
 	Postgres   Postgres   `json:"postgres"`
 	BuildHost  BuildHost  `json:"buildHost"`
 	Registry   Registry   `json:"registry"`
-	// Edge is absent in an env.json written before the sandbox had one.
-	Edge Edge `json:"edge"`
+	Ingress    Ingress    `json:"ingress"`
 }
 
-// Kubernetes is the control plane: kube-apiserver with client-certificate auth, one kwok node.
+// Kubernetes is the one-node cluster: kube-apiserver with client-certificate auth, and a kubelet
+// with containerd whose pods sit on a bridge.
 type Kubernetes struct {
 	Server       string `json:"server"`
 	Host         string `json:"host"`
@@ -49,8 +49,15 @@ type Kubernetes struct {
 	Node         string `json:"node"`
 	IngressClass string `json:"ingressClass"`
 	StorageClass string `json:"storageClass"`
-	// IngressIP is the load-balancer address kwok publishes for Ingresses of IngressClass.
+	// IngressIP is the load-balancer address Traefik publishes for Ingresses of IngressClass.
 	IngressIP string `json:"ingressIP"`
+	// Gateway is the host's address on the pods' bridge (pods reach pgpool there); NodeRoot holds
+	// containerd's and the kubelet's directories, Containerd is containerd's socket.
+	Gateway    string `json:"gateway"`
+	Bridge     string `json:"bridge"`
+	PodCIDR    string `json:"podCIDR"`
+	Containerd string `json:"containerd"`
+	NodeRoot   string `json:"nodeRoot"`
 }
 
 // Postgres is PostgreSQL 15 behind pgpool2; programs connect through pgpool.
@@ -108,21 +115,25 @@ type Registry struct {
 	User       string `json:"user"`
 	Password   string `json:"password"`
 	CAFile     string `json:"caFile"`
+	// PullUser and PullPassword: the account pods pull with (imagePullSecrets).
+	PullUser     string `json:"pullUser"`
+	PullPassword string `json:"pullPassword"`
+	// Images the stand-in itself pushed (sandbox/...), by use: busybox, pause, traefik.
+	Images map[string]string `json:"images"`
 }
 
-// Edge plays Traefik and the app for Ingresses of class traefik: it routes each request by the
-// cluster's Ingresses, Services and EndpointSlices and answers on behalf of a ready pod, from the
-// pod's image in the registry and its Secret. HTTPS with a certificate from the sandbox CA for
-// localhost, *.localhost and 127.0.0.1.
-type Edge struct {
+// Ingress is Traefik's websecure entrypoint, running as a pod on the host's network: HTTPS
+// with, by default, a certificate from the sandbox CA for localhost, *.localhost and 127.0.0.1.
+type Ingress struct {
 	// URL is the local stack's app URL (https://inter-hub.localhost); names under .localhost do
 	// not resolve everywhere, so clients dial ConnectTo for them (smoke --connect-to).
 	URL       string `json:"url"`
-	ConnectTo string `json:"connectTo"` // 127.0.0.1:8443, where the edge listens
+	ConnectTo string `json:"connectTo"` // 127.0.0.1:8443, where websecure listens
 	Host      string `json:"host"`
 	Port      int    `json:"port"`
+	WebPort   int    `json:"webPort"` // the plain-http web entrypoint
 	CAFile    string `json:"caFile"`
-	// IngressClass and Entrypoint: the Ingresses it serves (Traefik's websecure entrypoint).
+	// IngressClass and Entrypoint: the Ingresses it serves (its websecure entrypoint).
 	IngressClass string `json:"ingressClass"`
 	Entrypoint   string `json:"entrypoint"`
 }
@@ -222,11 +233,12 @@ func (e *Env) validate() error {
 	need("registry.user", e.Registry.User)
 	need("registry.password", e.Registry.Password)
 	need("registry.caFile", e.Registry.CAFile)
-	if e.Edge != (Edge{}) {
-		need("edge.connectTo", e.Edge.ConnectTo)
-		need("edge.url", e.Edge.URL)
-		need("edge.caFile", e.Edge.CAFile)
-	}
+	need("ingress.connectTo", e.Ingress.ConnectTo)
+	need("ingress.url", e.Ingress.URL)
+	need("ingress.caFile", e.Ingress.CAFile)
+	need("kubernetes.gateway", e.Kubernetes.Gateway)
+	need("registry.pullUser", e.Registry.PullUser)
+	need("registry.pullPassword", e.Registry.PullPassword)
 	if len(missing) > 0 {
 		return fmt.Errorf("missing or invalid keys: %s", strings.Join(missing, ", "))
 	}
@@ -240,9 +252,7 @@ func (e *Env) Check(ctx context.Context) error {
 		{"pgpool", hostPort(e.Postgres.PgpoolHost, e.Postgres.PgpoolPort)},
 		{"build host sshd", hostPort(e.BuildHost.Host, e.BuildHost.Port)},
 		{"registry", e.Registry.Host},
-	}
-	if e.Edge.ConnectTo != "" {
-		targets = append(targets, struct{ name, addr string }{"edge", e.Edge.ConnectTo})
+		{"traefik websecure", e.Ingress.ConnectTo},
 	}
 	var down []string
 	for _, t := range targets {

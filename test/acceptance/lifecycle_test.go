@@ -432,7 +432,7 @@ func (p *project) smoke(t *testing.T, apiKey, image string) {
 	t.Helper()
 	c, err := smoke.New(smoke.Options{
 		BaseURL: p.output(t, "url"), APIKey: apiKey,
-		ConnectTo: p.Env.Edge.ConnectTo, CAFile: p.Env.Edge.CAFile,
+		ConnectTo: p.Env.Ingress.ConnectTo, CAFile: p.Env.Ingress.CAFile,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +451,7 @@ func (p *project) smoke(t *testing.T, apiKey, image string) {
 // servedImage asks the stand-in's edge which image answered for the stack's URL.
 func (p *project) servedImage(t *testing.T) string {
 	t.Helper()
-	client, err := p.Env.Edge.Client()
+	client, err := p.Env.Ingress.Client()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func newOpsStack(t *testing.T, suffix string) *opsStack {
 		Stack:      "ops" + suffix,
 		Namespace:  "inter-hub-ops" + suffix,
 		Role:       "inter_hub_ops" + suffix,
-		Host:       "inter-hub-ops" + suffix + ".localhost", // the edge's certificate covers *.localhost
+		Host:       "inter-hub-ops" + suffix + ".localhost", // Traefik's default certificate covers *.localhost
 		Repository: "inter-hub-ops" + suffix,
 	}})
 	ls.Up(t)

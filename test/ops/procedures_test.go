@@ -206,13 +206,10 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 }
 
 // TestSmokeOnTheLocalStack runs the deploy workflow's smoke step against the program's local
-// stack, served by the stand-in's edge (Traefik and the app's endpoints for a ready pod): the
-// checks, a rollout restart and the checks again pass; with the app scaled to zero they fail.
+// stack, through the stand-in's Traefik to the app's pods: the checks, a rollout restart and the
+// checks again pass; with the app scaled to zero they fail.
 func TestSmokeOnTheLocalStack(t *testing.T) {
 	s := newOpsStack(t, "smoke")
-	if s.env.Edge.ConnectTo == "" {
-		t.Fatal("the sandbox has no edge (env.json edge); restart it with make sandbox-up")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	key, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "get", "secret", "inter-hub-env", "-o", "jsonpath={.data.INTERHUB_API_KEY}")
@@ -225,8 +222,8 @@ func TestSmokeOnTheLocalStack(t *testing.T) {
 	}
 	env := append(envWithToolchain(t), "INTERHUB_API_KEY="+string(decoded))
 	smoke := func(extra ...string) (string, int) {
-		args := append([]string{"smoke", "--url", s.output(t, "url"), "--connect-to", s.env.Edge.ConnectTo,
-			"--ca-file", s.env.Edge.CAFile, "--api-key-env", "INTERHUB_API_KEY"}, extra...)
+		args := append([]string{"smoke", "--url", s.output(t, "url"), "--connect-to", s.env.Ingress.ConnectTo,
+			"--ca-file", s.env.Ingress.CAFile, "--api-key-env", "INTERHUB_API_KEY"}, extra...)
 		return interhub(t, t.TempDir(), env, "", args...)
 	}
 	out, code := smoke("--wait", "60s", "--restart", s.namespace+"/inter-hub", "--kubeconfig", s.env.Kubernetes.Kubeconfig,

@@ -33,6 +33,9 @@ func TestSmokeAcrossARolloutRestart(t *testing.T) {
 	}
 	kubectl("", "create", "namespace", ns)
 	t.Cleanup(func() { _, _ = env.Kubectl(context.Background(), nil, "delete", "namespace", ns, "--wait=false") })
+	if err := env.PullSecret(ctx, ns, "pull"); err != nil {
+		t.Fatal(err)
+	}
 	kubectl(fmt.Sprintf(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: app, namespace: %s}
@@ -43,8 +46,10 @@ spec:
     metadata: {labels: {app: inter-hub}}
     spec:
       nodeSelector: {kubernetes.io/hostname: %s}
-      containers: [{name: app, image: registry.test/inter-hub@sha256:%s}]
-`, ns, env.Kubernetes.Node, strings.Repeat("a", 64)), "apply", "-f", "-")
+      imagePullSecrets: [{name: pull}]
+      terminationGracePeriodSeconds: 1
+      containers: [{name: app, image: %s, command: [sleep, "3600"]}]
+`, ns, env.Kubernetes.Node, env.Registry.Images["busybox"]), "apply", "-f", "-")
 	kubectl("", "-n", ns, "rollout", "status", "deployment/app", "--timeout=120s")
 	podsBefore := kubectl("", "-n", ns, "get", "pods", "-l", "app=inter-hub", "-o", "jsonpath={.items[*].metadata.name}")
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,23 +11,16 @@ import (
 	"time"
 )
 
-// ErrNoEdge is returned when env.json has no edge section: the sandbox was started before it
-// had one; `sandbox/sandbox.sh up` adds it.
-var ErrNoEdge = errors.New("env.json has no edge section; run `make sandbox-up` to start the edge")
-
-// Client sends every request to the edge whatever the URL's host (the Host header and the
+// Client sends every request to Traefik's websecure entrypoint whatever the URL's host (the Host header and the
 // TLS server name stay the URL's), trusting the sandbox CA only. Redirects are not followed.
-func (e Edge) Client() (*http.Client, error) {
-	if e.ConnectTo == "" {
-		return nil, ErrNoEdge
-	}
+func (e Ingress) Client() (*http.Client, error) {
 	pem, err := os.ReadFile(e.CAFile)
 	if err != nil {
-		return nil, fmt.Errorf("edge CA: %w", err)
+		return nil, fmt.Errorf("ingress CA: %w", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("edge CA %s: no certificate found", e.CAFile)
+		return nil, fmt.Errorf("ingress CA %s: no certificate found", e.CAFile)
 	}
 	d := &net.Dialer{Timeout: 5 * time.Second}
 	return &http.Client{
@@ -45,5 +37,5 @@ func (e Edge) Client() (*http.Client, error) {
 	}, nil
 }
 
-// URLFor is the https URL of host as the edge serves it (port 443 implied; dial ConnectTo).
-func (e Edge) URLFor(host string) string { return "https://" + host }
+// URLFor is the https URL of host as Traefik serves it (port 443 implied; dial ConnectTo).
+func (e Ingress) URLFor(host string) string { return "https://" + host }
