@@ -40,6 +40,23 @@ func TestBadConfigurations(t *testing.T) {
 			[]string{"inter-hub:registry.password: missing (set it with: pulumi config set --secret registry.password VALUE)"}},
 		{"secret in plain text", func(c map[string]string, s *[]string) { *s = without(*s, "inter-hub:postgres.adminPassword") },
 			[]string{"inter-hub:postgres.adminPassword: must be a secret: it is stored in plain text (set it with: pulumi config set --secret postgres.adminPassword VALUE)"}},
+		{"missing pull password", func(c map[string]string, s *[]string) {
+			delete(c, "inter-hub:registry.pullPassword")
+			*s = without(*s, "inter-hub:registry.pullPassword")
+		},
+			[]string{"inter-hub:registry.pullPassword: missing (set it with: pulumi config set --secret registry.pullPassword VALUE)"}},
+		{"pull password in plain text", func(c map[string]string, s *[]string) { *s = without(*s, "inter-hub:registry.pullPassword") },
+			[]string{"inter-hub:registry.pullPassword: must be a secret: it is stored in plain text (set it with: pulumi config set --secret registry.pullPassword VALUE)"}},
+		{"pull password on two lines", func(c map[string]string, _ *[]string) { c["inter-hub:registry.pullPassword"] = "one\ntwo" },
+			[]string{"inter-hub:registry.pullPassword: must be a single line"}},
+		{"missing pull user", func(c map[string]string, _ *[]string) { delete(c, "inter-hub:registry.pullUsername") },
+			[]string{"inter-hub:registry.pullUsername: missing (set it with: pulumi config set registry.pullUsername VALUE)"}},
+		{"empty pull user", func(c map[string]string, _ *[]string) { c["inter-hub:registry.pullUsername"] = "  " },
+			[]string{"inter-hub:registry.pullUsername: missing (set it with: pulumi config set registry.pullUsername VALUE)"}},
+		{"pull user with a colon", func(c map[string]string, _ *[]string) { c["inter-hub:registry.pullUsername"] = "interhub:pull" },
+			[]string{`inter-hub:registry.pullUsername: must not contain a colon, spaces or control characters: "interhub:pull"`}},
+		{"pull user is the push user", func(c map[string]string, _ *[]string) { c["inter-hub:registry.pullUsername"] = "interhub-push" },
+			[]string{"inter-hub:registry.pullUsername: must differ from inter-hub:registry.username (interhub-push): pods pull with a read-only account, not the build's push account"}},
 		{"misspelt key", func(c map[string]string, _ *[]string) { c["inter-hub:build.hostkey"] = "x" },
 			[]string{"inter-hub:build.hostkey: unknown key (did you mean inter-hub:build.hostKey?)"}},
 		{"unknown key", func(c map[string]string, _ *[]string) { c["inter-hub:colour"] = "blue" },

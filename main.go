@@ -173,6 +173,19 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	// The cluster pulls the image with the registry's read-only account; the release gets only
+	// the Secret's name.
+	pull, err := components.NewPullSecret(ctx, "pull-secret", &components.PullSecretArgs{
+		Namespace: ns.Name,
+		Name:      cfg.Release.Name + "-registry",
+		Registry:  cfg.Registry.Host,
+		Username:  cfg.Registry.PullUsername,
+		Password:  pulumi.ToSecret(pulumi.String(cfg.Registry.PullPassword)).(pulumi.StringOutput),
+	}, use)
+	if err != nil {
+		return nil, err
+	}
+
 	build, err := components.NewImageBuild(ctx, "image", &components.ImageBuildArgs{
 		Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,
 		HostKey:          cfg.Build.HostKey,
@@ -198,7 +211,9 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		Image:          build.Image,
 		ExistingSecret: secret.Name,
 		SecretChecksum: secret.Checksum,
-		Replicas:       cfg.App.Replicas,
+		// Through the name the release depends on the pull Secret itself.
+		ImagePullSecrets: []pulumi.StringInput{pull.Name},
+		Replicas:         cfg.App.Replicas,
 		Resources: components.Resources{
 			CPURequest: cfg.App.CPURequest, MemoryRequest: cfg.App.MemoryRequest,
 			CPULimit: cfg.App.CPULimit, MemoryLimit: cfg.App.MemoryLimit,

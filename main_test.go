@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/json"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -184,7 +187,7 @@ func TestReleaseOptionsAndValues(t *testing.T) {
 
 // secretsOf collects the plain values of every secret the graph handles.
 func secretsOf(m *mocks, t *testing.T) []string {
-	out := []string{testfixture.AdminPassword, testfixture.RegistryPassword}
+	out := []string{testfixture.AdminPassword, testfixture.RegistryPassword, testfixture.RegistryPullPassword, pullAuth}
 	for _, r := range m.ofType(tPassword) {
 		out = append(out, fakePassword(r.Name, r.Inputs))
 	}
@@ -254,6 +257,74 @@ func TestAppSecretValuesAreSecret(t *testing.T) {
 	for k := range values {
 		if strings.HasPrefix(unwrap(values[k]).StringValue(), "ENC[") {
 			t.Errorf("%s still encrypted", k)
+		}
+	}
+}
+
+// pullAuth is the fixture's pull account as the docker config's "auth" field holds it.
+var pullAuth = base64.StdEncoding.EncodeToString([]byte(testfixture.RegistryPullUsername + ":" + testfixture.RegistryPullPassword))
+
+func TestPullSecret(t *testing.T) {
+	m, _, _ := graph(t, nil)
+	s := m.one(t, tSecret, "pull-secret")
+	md := s.Inputs["metadata"].ObjectValue()
+	if md["name"].StringValue() != "inter-hub-registry" || md["namespace"].StringValue() != "inter-hub" {
+		t.Errorf("pull secret metadata = %v", md)
+	}
+	if got := s.Inputs["type"].StringValue(); got != "kubernetes.io/dockerconfigjson" {
+		t.Errorf("pull secret type = %q", got)
+	}
+	if _, plain := s.Inputs["data"]; plain {
+		t.Error("pull secret sets data besides stringData")
+	}
+	data := s.Inputs["stringData"]
+	if !data.IsSecret() {
+		t.Fatal("pull secret stringData is not secret")
+	}
+	values := unwrap(data).ObjectValue()
+	if len(values) != 1 {
+		t.Errorf("pull secret keys = %v, want only .dockerconfigjson", values)
+	}
+	var config struct {
+		Auths map[string]struct{ Username, Password, Auth string } `json:"auths"`
+	}
+	if err := json.Unmarshal([]byte(unwrap(values[".dockerconfigjson"]).StringValue()), &config); err != nil {
+		t.Fatalf(".dockerconfigjson: %v", err)
+	}
+	auth, ok := config.Auths["127.0.0.1:5443"]
+	if !ok || len(config.Auths) != 1 {
+		t.Fatalf("auths = %v, want one entry for the registry host 127.0.0.1:5443", slices.Collect(maps.Keys(config.Auths)))
+	}
+	// The read-only pull account, never the build's push account.
+	if auth.Username != testfixture.RegistryPullUsername || auth.Password != testfixture.RegistryPullPassword {
+		t.Errorf("auths user = %q, want the pull user %q with the pull password", auth.Username, testfixture.RegistryPullUsername)
+	}
+	if auth.Auth != pullAuth {
+		t.Error("auths auth is not base64 of pull user:password")
+	}
+
+	// The release names the Secret, depends on it, and gets nothing else of it.
+	rel := m.one(t, tRelease, "release")
+	v := rel.Inputs["values"].ObjectValue()
+	if got := v["imagePullSecrets"].ArrayValue(); len(got) != 1 || got[0].StringValue() != "inter-hub-registry" {
+		t.Errorf("values.imagePullSecrets = %v, want [inter-hub-registry]", v["imagePullSecrets"])
+	}
+	if !slices.Contains(rel.RPC.GetDependencies(), s.URN) {
+		t.Errorf("release does not depend on the pull secret (deps: %v)", rel.RPC.GetDependencies())
+	}
+	// No other registration holds the pull password, in any encoding.
+	for _, r := range m.all() {
+		if r == s {
+			continue
+		}
+		text := resource.NewProperty(r.Inputs).String()
+		for what, secret := range map[string]string{
+			"password": testfixture.RegistryPullPassword, "auth": pullAuth,
+			"password (base64)": base64.StdEncoding.EncodeToString([]byte(testfixture.RegistryPullPassword)),
+		} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s %s holds the pull %s", r.Type, r.Name, what)
+			}
 		}
 	}
 }

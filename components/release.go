@@ -26,6 +26,9 @@ type ReleaseArgs struct {
 	Image          pulumi.StringInput // by digest
 	ExistingSecret pulumi.StringInput // the Secret's name; no secret value goes into values
 	SecretChecksum pulumi.StringInput
+	// ImagePullSecrets name the dockerconfigjson Secrets the pods pull the image with; names
+	// only, like ExistingSecret.
+	ImagePullSecrets []pulumi.StringInput
 
 	Replicas       int
 	Resources      Resources
@@ -115,13 +118,18 @@ func ReleaseValues(args *ReleaseArgs) pulumi.Map {
 	for _, c := range args.MigrateCommand {
 		migrate = append(migrate, pulumi.String(c))
 	}
+	pullSecrets := pulumi.Array{}
+	for _, s := range args.ImagePullSecrets {
+		pullSecrets = append(pullSecrets, s)
+	}
 	return pulumi.Map{
-		"image":          args.Image,
-		"existingSecret": args.ExistingSecret,
-		"secretChecksum": args.SecretChecksum,
-		"chartDigest":    pulumi.String(args.ChartDigest),
-		"replicaCount":   pulumi.Int(args.Replicas),
-		"resources":      resources,
+		"image":            args.Image,
+		"existingSecret":   args.ExistingSecret,
+		"secretChecksum":   args.SecretChecksum,
+		"imagePullSecrets": pullSecrets,
+		"chartDigest":      pulumi.String(args.ChartDigest),
+		"replicaCount":     pulumi.Int(args.Replicas),
+		"resources":        resources,
 		"persistence": pulumi.Map{
 			"size":         pulumi.String(args.StorageSize),
 			"storageClass": pulumi.String(args.StorageClass),

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/crypto/ssh"
 
@@ -95,8 +96,10 @@ type Secrets struct {
 
 type Registry struct {
 	Host, Repository   string
-	Username, Password string // Password is secret
-	CA                 []byte // PEM, nil for the system roots
+	Username, Password string // the build's push account; Password is secret
+	// The cluster's read-only pull account, for the pods' imagePullSecrets; PullPassword is secret.
+	PullUsername, PullPassword string
+	CA                         []byte // PEM, nil for the system roots
 }
 
 type Build struct {
@@ -275,6 +278,21 @@ func Parse(src Source, dir string) (*Config, error) {
 	c.Registry.Password = r.secret("registry.password")
 	if strings.ContainsAny(c.Registry.Password, "\n\r") {
 		r.fail("registry.password", "must be a single line")
+	}
+	// The pull account sits in a Secret in the app's namespace, readable by whoever may read
+	// Secrets there: it must be a read-only account, not the push one. Its name goes into an
+	// HTTP basic auth "user:password" pair, so it cannot hold a colon.
+	c.Registry.PullUsername = r.required("registry.pullUsername")
+	switch v := c.Registry.PullUsername; {
+	case v == "":
+	case strings.ContainsFunc(v, func(c rune) bool { return c == ':' || unicode.IsSpace(c) || unicode.IsControl(c) }):
+		r.fail("registry.pullUsername", "must not contain a colon, spaces or control characters: %q", v)
+	case v == c.Registry.Username:
+		r.fail("registry.pullUsername", "must differ from inter-hub:registry.username (%s): pods pull with a read-only account, not the build's push account", v)
+	}
+	c.Registry.PullPassword = r.secret("registry.pullPassword")
+	if strings.ContainsAny(c.Registry.PullPassword, "\n\r") {
+		r.fail("registry.pullPassword", "must be a single line")
 	}
 	if _, set := r.raw("registry.caFile"); set {
 		if path, _, content, ok := r.file("registry.caFile"); ok {

@@ -91,6 +91,10 @@ var Keys = []Key{
 		Doc: "User the build host pushes as."},
 	{Name: "registry.password", Type: "string", Secret: true, Need: "required",
 		Doc: "Password of that user; sent to the build host on the command's stdin, never in its arguments or environment."},
+	{Name: "registry.pullUsername", Type: "string", Need: "required",
+		Doc: "Read-only user the cluster pulls the image as; must differ from registry.username. It goes with registry.pullPassword into the kubernetes.io/dockerconfigjson Secret <release.name>-registry that the app's pods and the migration Job name in imagePullSecrets."},
+	{Name: "registry.pullPassword", Type: "string", Secret: true, Need: "required",
+		Doc: "Password (or access token) of that user; it reaches the cluster only in that Secret, never in Helm values."},
 	{Name: "registry.caFile", Type: "path", Need: "optional",
 		Doc: "CA certificate the gate uses to verify the registry (when it is not publicly trusted)."},
 

@@ -61,6 +61,13 @@ func TestLocalStackIsValid(t *testing.T) {
 	t.Setenv("SOPS_AGE_KEY_FILE", "")
 	t.Setenv("SOPS_AGE_KEY", "")
 	src := stackSource(t, "local", "inter-hub-local")
+	// The pull account is the stand-in's too, its password encrypted like the others.
+	if k := "inter-hub:registry.pullPassword"; !src.Secrets[k] || src.Values[k] != "sandbox-registry-pull-password" {
+		t.Errorf("%s is not the encrypted sandbox-registry-pull-password", k)
+	}
+	if k := "inter-hub:registry.pullUsername"; src.Values[k] != "interhub-pull" {
+		t.Errorf("%s = %q, want interhub-pull", k, src.Values[k])
+	}
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +102,7 @@ func TestRailianceStackNamesWhatTheOperatorSets(t *testing.T) {
 	for _, p := range err.(Problems) {
 		got[p.Key] = p.Message
 	}
-	for _, key := range []string{"postgres.adminPassword", "registry.password", "build.privateKey"} {
+	for _, key := range []string{"postgres.adminPassword", "registry.password", "registry.pullPassword", "build.privateKey"} {
 		want := "missing (set it with: pulumi config set --secret " + key + " VALUE)"
 		if got["inter-hub:"+key] != want {
 			t.Errorf("inter-hub:%s: %q, want %q", key, got["inter-hub:"+key], want)

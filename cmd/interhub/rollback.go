@@ -32,6 +32,11 @@ const (
 // old secret back, it generates yet another one (and signs everyone out, for the session).
 var rotationKeys = []string{"database.passwordRotation", "session.rotation"}
 
+// accountUserKeys keep their current value: the user goes with its password, which as a secret
+// is never rolled back. An update from before the pull account existed lacks the key, and
+// removing it would leave the program without a required key.
+var accountUserKeys = []string{"registry.pullUsername"}
+
 // rollbackOptions describes this project's config to the planner.
 func rollbackOptions(namespace string) rollback.Options {
 	known := map[string]bool{}
@@ -41,6 +46,9 @@ func rollbackOptions(namespace string) rollback.Options {
 	keep := map[string]string{}
 	for _, k := range rotationKeys {
 		keep[k] = "rotation counter: an older value generates a new secret, it does not restore the old one"
+	}
+	for _, k := range accountUserKeys {
+		keep[k] = "account user: it goes with its password, which stays current"
 	}
 	return rollback.Options{
 		Namespace:   namespace,

@@ -27,16 +27,17 @@ const image = "127.0.0.1:5443/inter-hub@sha256:0123456789abcdef0123456789abcdef0
 func programValues(t *testing.T, change func(*components.ReleaseArgs)) map[string]any {
 	t.Helper()
 	args := &components.ReleaseArgs{
-		Image:          pulumi.String(image),
-		ExistingSecret: pulumi.String("inter-hub-env"),
-		SecretChecksum: pulumi.String(strings.Repeat("ab", 32)),
-		ChartDigest:    strings.Repeat("cd", 32),
-		Replicas:       2,
-		Resources:      components.Resources{CPURequest: "100m", MemoryRequest: "256Mi", MemoryLimit: "512Mi"},
-		StorageSize:    "1Gi",
-		MigrateCommand: []string{"migrate"},
-		NodeSelector:   map[string]string{"kubernetes.io/os": "linux"},
-		TimeoutSeconds: 600,
+		Image:            pulumi.String(image),
+		ExistingSecret:   pulumi.String("inter-hub-env"),
+		SecretChecksum:   pulumi.String(strings.Repeat("ab", 32)),
+		ImagePullSecrets: []pulumi.StringInput{pulumi.String("inter-hub-registry")},
+		ChartDigest:      strings.Repeat("cd", 32),
+		Replicas:         2,
+		Resources:        components.Resources{CPURequest: "100m", MemoryRequest: "256Mi", MemoryLimit: "512Mi"},
+		StorageSize:      "1Gi",
+		MigrateCommand:   []string{"migrate"},
+		NodeSelector:     map[string]string{"kubernetes.io/os": "linux"},
+		TimeoutSeconds:   600,
 	}
 	if change != nil {
 		change(args)
@@ -197,6 +198,7 @@ func TestRenderedManifests(t *testing.T) {
 		"service name":        {get(objs["Service"], "metadata", "name"), "inter-hub"},
 		"service port name":   {get(objs["Service"], "spec", "ports", 0, "name"), "http"},
 		"service target port": {get(objs["Service"], "spec", "ports", 0, "targetPort"), "http"},
+		"pull secret":         {get(pod, "spec", "imagePullSecrets"), []any{map[string]any{"name": "inter-hub-registry"}}},
 	}
 	for what, pair := range checks {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
@@ -215,6 +217,7 @@ func TestRenderedManifests(t *testing.T) {
 		"image":         {get(jc, "image"), image},
 		"command":       {get(jc, "command"), []any{"migrate"}},
 		"env":           {get(jc, "envFrom", 0, "secretRef", "name"), "inter-hub-env"},
+		"pull secret":   {get(j, "spec", "template", "spec", "imagePullSecrets"), []any{map[string]any{"name": "inter-hub-registry"}}},
 	}
 	for what, pair := range jobChecks {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
@@ -245,5 +248,36 @@ func TestRenderRefusesUnpinnedImageAndMissingSecret(t *testing.T) {
 	vals = programValues(t, func(a *components.ReleaseArgs) { a.ExistingSecret = pulumi.String("") })
 	if _, err := render(t, vals); err == nil || !strings.Contains(err.Error(), "existingSecret is required") {
 		t.Errorf("no secret: %v", err)
+	}
+}
+
+// Without pull Secrets (a public registry) the pods name none; the chart takes names, not the
+// Kubernetes objects or anything else.
+func TestImagePullSecrets(t *testing.T) {
+	objs, err := render(t, programValues(t, func(a *components.ReleaseArgs) { a.ImagePullSecrets = nil }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, spec := range []any{get(objs["Deployment"], "spec", "template", "spec"), get(objs["Job"], "spec", "template", "spec")} {
+		if _, set := spec.(map[string]any)["imagePullSecrets"]; set {
+			t.Errorf("imagePullSecrets set without pull Secrets: %#v", spec)
+		}
+	}
+
+	two := programValues(t, func(a *components.ReleaseArgs) {
+		a.ImagePullSecrets = []pulumi.StringInput{pulumi.String("a"), pulumi.String("b")}
+	})
+	if objs, err = render(t, two); err != nil {
+		t.Fatal(err)
+	}
+	want := []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}}
+	if got := get(objs["Deployment"], "spec", "template", "spec", "imagePullSecrets"); !reflect.DeepEqual(got, want) {
+		t.Errorf("deployment imagePullSecrets = %#v, want %#v", got, want)
+	}
+
+	objects := programValues(t, nil)
+	objects["imagePullSecrets"] = []any{map[string]any{"name": "a"}}
+	if _, err := render(t, objects); err == nil || !strings.Contains(err.Error(), "imagePullSecrets lists Secret names") {
+		t.Errorf("objects instead of names: %v", err)
 	}
 }

@@ -37,9 +37,13 @@ type Fixture struct {
 
 // Secret values of the fixture, so tests can look for them where they must not be.
 const (
-	AdminPassword    = "fixture-admin-password"
-	RegistryPassword = "fixture-registry-password"
+	AdminPassword        = "fixture-admin-password"
+	RegistryPassword     = "fixture-registry-password"
+	RegistryPullPassword = "fixture-registry-pull-password"
 )
+
+// RegistryPullUsername is the fixture's read-only pull account (the push one is interhub-push).
+const RegistryPullUsername = "interhub-pull"
 
 // New writes the files into t.TempDir() and returns a configuration for a pgenc-mode stack
 // whose SOPS file and age key are the repository's local ones (paths relative to repoRoot).
@@ -106,6 +110,8 @@ func New(t testing.TB, server string) *Fixture {
 		"inter-hub:registry.host":          "127.0.0.1:5443",
 		"inter-hub:registry.username":      "interhub-push",
 		"inter-hub:registry.password":      RegistryPassword,
+		"inter-hub:registry.pullUsername":  RegistryPullUsername,
+		"inter-hub:registry.pullPassword":  RegistryPullPassword,
 		"inter-hub:registry.caFile":        filepath.Join(dir, "ca.crt"),
 		"inter-hub:build.host":             "127.0.0.1",
 		"inter-hub:build.port":             "2222",
@@ -116,7 +122,7 @@ func New(t testing.TB, server string) *Fixture {
 		"inter-hub:ingress.host":           "inter-hub.localhost",
 		"inter-hub:ingress.tlsSecret":      "inter-hub-tls",
 	}
-	f.Secrets = []string{"inter-hub:postgres.adminPassword", "inter-hub:registry.password", "inter-hub:build.privateKey"}
+	f.Secrets = []string{"inter-hub:postgres.adminPassword", "inter-hub:registry.password", "inter-hub:registry.pullPassword", "inter-hub:build.privateKey"}
 	return f
 }
 

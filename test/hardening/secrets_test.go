@@ -86,6 +86,10 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	s.SetConfig(t, s.ConfigFile, map[string]string{"secrets.sopsFile": sopsFile})
 
 	secrets.add("registry password", s.Env.Registry.Password)
+	// The pull account is the stack file's (Pulumi.local.yaml holds it encrypted), not the
+	// stand-in's: only the pull Secret may hold it, and it is not one of the places searched.
+	secrets.add("registry pull password", localPullPassword)
+	secrets.add("registry pull auth", base64.StdEncoding.EncodeToString([]byte(localPullUser+":"+localPullPassword)))
 	secrets.add("admin password", s.Env.Postgres.AdminPassword)
 	keyLines(t, secrets, "SSH private key", readText(t, s.Env.BuildHost.PrivateKeyFixture))
 	var kc struct {
@@ -233,12 +237,18 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}
-	for _, want := range []string{"database password (after rotation)", "session secret (after rotation)", "SOPS value SMTP_PASSWORD (base64)", "registry password"} {
+	for _, want := range []string{"database password (after rotation)", "session secret (after rotation)", "SOPS value SMTP_PASSWORD (base64)", "registry password", "registry pull password"} {
 		if !strings.Contains(r.Stdout, secrets[want]) {
 			t.Errorf("control: the decrypted state lacks the %s, so the search would not see it either", want)
 		}
 	}
 }
+
+// The local stack's registry pull account (Pulumi.local.yaml).
+const (
+	localPullUser     = "interhub-pull"
+	localPullPassword = "sandbox-registry-pull-password"
+)
 
 // plogMagic starts a log the CLI encrypted with the stack's secrets provider.
 const plogMagic = "PLOG"

@@ -13,6 +13,16 @@ app.kubernetes.io/name: {{ .Chart.Name }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end }}
 
+{{/* A pod's imagePullSecrets entries, from the list of Secret names the chart is given. */}}
+{{- define "inter-hub.imagePullSecrets" -}}
+{{- range . }}
+{{- if not (kindIs "string" .) }}
+{{- fail (printf "imagePullSecrets lists Secret names, not %v" .) }}
+{{- end }}
+- name: {{ . | quote }}
+{{- end }}
+{{- end }}
+
 {{/* The image, which must be pinned by digest. */}}
 {{- define "inter-hub.image" -}}
 {{- $image := required "image is required (<registry>/<repository>@sha256:<digest>)" .Values.image -}}
