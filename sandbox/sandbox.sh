@@ -7,6 +7,9 @@
 #   sandbox.sh up       start what is not running and wait until everything is ready (idempotent)
 #   sandbox.sh down     stop every sandbox process by its recorded PID and check the ports are free
 #   sandbox.sh status   show each process, its port and its health
+#   sandbox.sh restart-node
+#                       what a node reboot does to the pods: stop the kubelet and containerd, kill
+#                       every container, unmount the pods' volumes, then start both again
 #
 # State lives in <repo>/.sandbox (override: INTERHUB_SANDBOX_DIR); `up` writes .sandbox/env.json.
 # Kubernetes binaries, Traefik, the provisioner and crane come from the toolchain (`eval "$(toolchain/tools.sh env)"`).
@@ -373,12 +376,32 @@ cmd_status() {
 	return "$ok"
 }
 
+# cmd_restart_node takes the node down as a reboot would (no pod is deleted from the cluster, every
+# container and mount is gone) and starts it again; the kubelet then recreates the pods it is
+# bound to. Nothing else is touched.
+cmd_restart_node() {
+	local t0 left
+	t0=$(now_ms)
+	mkdir -p "$state/run" "$state/logs"
+	load_tools_env
+	sandbox_paths
+	running kubelet >/dev/null || die "restart-node: the kubelet is not running; start the sandbox with 'sandbox.sh up'"
+	node_down
+	left=$(node_leftovers)
+	[ -z "$left" ] || die "restart-node: the node left behind: $left"
+	say "node stopped: no container, mount or bridge left ($(since "$t0"))"
+	node_bridge
+	node_up
+	say "node restarted in $(since "$t0")"
+}
+
 case ${1:-} in
 up) cmd_up ;;
+restart-node) cmd_restart_node ;;
 down) cmd_down ;;
 status) cmd_status ;;
 *)
-	echo "usage: sandbox.sh up|down|status" >&2
+	echo "usage: sandbox.sh up|down|status|restart-node" >&2
 	exit 2
 	;;
 esac

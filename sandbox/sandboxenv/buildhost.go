@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -15,6 +17,30 @@ func (b BuildHost) Commit(revision string) (string, error) {
 		return "", fmt.Errorf("revision %s in %s: %w", revision, b.Origin, err)
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// Migrations lists the revisions (the numbers their file names start with) of the migrations
+// revision's sources carry in Application/Migration/, in ascending order: what its `migrate`
+// applies and records in schema_migrations.
+func (b BuildHost) Migrations(revision string) ([]int64, error) {
+	out, err := exec.Command("git", "--git-dir", b.Origin, "ls-tree", "--name-only", revision+":Application/Migration").Output()
+	if err != nil {
+		return nil, fmt.Errorf("migrations of %s in %s: %w", revision, b.Origin, err)
+	}
+	var revs []int64
+	for _, name := range strings.Fields(string(out)) {
+		num, _, ok := strings.Cut(name, "-")
+		if !ok || !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		n, err := strconv.ParseInt(num, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("migration %s of %s: %w", name, revision, err)
+		}
+		revs = append(revs, n)
+	}
+	slices.Sort(revs)
+	return revs, nil
 }
 
 // Builds counts the `nix build` runs the build host's nix stand-in has logged.
