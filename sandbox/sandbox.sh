@@ -370,8 +370,18 @@ cmd_status() {
 		[ "$health" = ok ] || ok=1
 		printf '%-24s %-8s %-22s %-8s %s\n' "$c" "$pid" "${port:+$HOST:$port}" "$health" "$rss"
 	done
+	# The pods' containers (Traefik, the provisioner, the app) live under containerd's shims.
+	local shims=0 pods=0 p
+	for p in $(node_shim_pids); do
+		read -r rss pss < <(tree_mem "$p")
+		pods=$((pods + rss))
+		tot_rss=$((tot_rss + rss))
+		tot_pss=$((tot_pss + pss))
+		shims=$((shims + 1))
+	done
+	printf '%-24s %-8s %-22s %-8s %s\n' "pods ($shims shims)" - - - $((pods / 1024))
 	m=$((tot_rss / 1024))
-	printf 'memory: %d MiB RSS summed over all sandbox processes (%d MiB PSS)\n' "$m" $((tot_pss / 1024))
+	printf 'memory: %d MiB RSS summed over all sandbox processes and pods (%d MiB PSS)\n' "$m" $((tot_pss / 1024))
 	[ -f "$state/env.json" ] && printf 'env: %s\n' "$state/env.json"
 	return "$ok"
 }

@@ -213,13 +213,22 @@ node_down() {
 	fi
 }
 
-# node_shims_kill kills containerd shims (and so their containers) of this node: they outlive
-# containerd by design.
-node_shims_kill() {
+# node_shim_pids prints the PIDs of this node's containerd shims (each the parent of a pod's
+# containers; containerd does not own them).
+node_shim_pids() {
 	local p cmd
 	for p in $(pgrep -f containerd-shim 2>/dev/null); do
 		cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
-		[[ $cmd == *"$(containerd_sock)"* ]] || continue
+		[[ $cmd == *"$(containerd_sock)"* ]] && echo "$p"
+	done
+	return 0
+}
+
+# node_shims_kill kills containerd shims (and so their containers) of this node: they outlive
+# containerd by design.
+node_shims_kill() {
+	local p
+	for p in $(node_shim_pids); do
 		descendants "$p" | xargs -r kill -KILL 2>/dev/null || true
 		kill -KILL "$p" 2>/dev/null || true
 	done
@@ -251,11 +260,8 @@ node_netns_clean() {
 
 # node_leftovers prints what down must not leave behind: shims, mounts, veths on the bridge.
 node_leftovers() {
-	local p cmd
-	for p in $(pgrep -f containerd-shim 2>/dev/null); do
-		cmd=$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null) || continue
-		[[ $cmd == *"$(containerd_sock)"* ]] && echo "containerd shim pid $p"
-	done
+	local p
+	for p in $(node_shim_pids); do echo "containerd shim pid $p"; done
 	node_mounts | sed 's/^/mount /'
 	ip link show "$NODE_BRIDGE" >/dev/null 2>&1 && echo "bridge $NODE_BRIDGE"
 	ip -o link show type veth 2>/dev/null | grep -q "master $NODE_BRIDGE" && echo "veth on $NODE_BRIDGE"
