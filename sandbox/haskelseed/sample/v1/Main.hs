@@ -80,8 +80,8 @@ main = do
 onStopSignal :: IO () -> IO ()
 onStopSignal closeSocket = do
     let stop name = Catch $ do
-            logLine (name ++ " received: no new connections, finishing in-flight requests")
             closeSocket
+            logLine (name ++ " received: no new connections, finishing in-flight requests")
     void $ installHandler sigTERM (stop "SIGTERM") Nothing
     void $ installHandler sigINT (stop "SIGINT") Nothing
 

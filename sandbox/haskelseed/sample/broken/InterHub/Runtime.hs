@@ -1,4 +1,5 @@
 {-# LANGUAGE OverloadedStrings #-}
+{-# LANGUAGE ScopedTypeVariables #-}
 -- | What the sample app's two programs (RunProdServer and migrate) share: the environment, the
 -- migration files and the database connection. The same contract as an IHP app's image:
 -- DATABASE_URL, IHP_MIGRATION_DIR (default Application/Migration/), MINIMUM_REVISION.
@@ -18,7 +19,7 @@ module InterHub.Runtime
     , showSqlError
     ) where
 
-import Control.Exception (SomeException, displayException, fromException, try)
+import Control.Exception (IOException, SomeException, catch, displayException, fromException, try)
 import Control.Monad (unless)
 import qualified Data.ByteString as BS
 import Data.Char (isDigit)
@@ -69,12 +70,14 @@ exitWith1 prog msg = do
     exitWith (ExitFailure 1)
 
 -- | One line on stdout with a UTC timestamp, written in one piece so that concurrent requests do
--- not interleave.
+-- not interleave. Best effort: a stdout that cannot be written (a closed pipe) loses the line and
+-- stops nothing else, shutdown included.
 logLine :: String -> IO ()
 logLine msg = do
     now <- getCurrentTime
     let stamp = formatTime defaultTimeLocale "%Y-%m-%dT%H:%M:%S%3QZ" now
     BS.hPut stdout (TE.encodeUtf8 (T.pack (stamp ++ " " ++ msg ++ "\n")))
+        `catch` \(_ :: IOException) -> pure ()
 
 data Migration = Migration
     { migrationRevision :: Int64
@@ -135,7 +138,7 @@ openDatabase url = do
     describe :: SomeException -> String
     describe e = case fromException e of
         Just sqlErr -> showSqlError sqlErr
-        Nothing -> displayException e
+        Nothing -> unwords (words (displayException e))
 
 -- | The revisions recorded in schema_migrations; none when the table does not exist.
 appliedRevisions :: Connection -> IO [Int64]
