@@ -71,19 +71,23 @@ preflight() {
 	die "ports are taken; stop those processes, or run 'sandbox.sh down' with INTERHUB_SANDBOX_DIR set to the state dir of the sandbox that holds them"
 }
 
-# Debian packages and a file each provides.
+# Debian packages and a file each provides. The build host compiles the sample app with Debian's
+# GHC 9.0 and the Haskell libraries below (their package.conf entries are Debian 12's versions).
 readonly debian_packages=(
 	"postgresql-15:$PG_BIN/postgres" pgpool2:/usr/sbin/pgpool pgpool2:/usr/sbin/pg_enc
 	openssh-server:/usr/sbin/sshd openssh-client:/usr/bin/ssh docker-registry:/usr/bin/docker-registry
 	skopeo:/usr/bin/skopeo apache2-utils:/usr/bin/htpasswd openssl:/usr/bin/openssl git:/usr/bin/git
 	curl:/usr/bin/curl jq:/usr/bin/jq iproute2:/usr/bin/ss util-linux:/usr/bin/setpriv
-	procps:/usr/bin/ps gzip:/usr/bin/gzip
+	procps:/usr/bin/ps gzip:/usr/bin/gzip ghc:/usr/bin/ghc binutils:/usr/bin/strip
+	libghc-warp-dev:/var/lib/ghc/package.conf.d/warp-3.3.21.conf
+	libghc-postgresql-simple-dev:/var/lib/ghc/package.conf.d/postgresql-simple-0.6.4.conf
+	ca-certificates:/etc/ssl/certs/ca-certificates.crt
 )
 
 ensure_packages() {
 	local entry missing=()
 	for entry in "${debian_packages[@]}"; do
-		[ -x "${entry#*:}" ] || missing+=("${entry%%:*}")
+		[ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
 	done
 	[ ${#missing[@]} -eq 0 ] && return
 	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -98,7 +102,7 @@ ensure_packages() {
 	fi
 	# Debian starts services on install where it can; the sandbox runs its own instances.
 	for entry in "${debian_packages[@]}"; do
-		[ -x "${entry#*:}" ] || die "package ${entry%%:*} is installed but ${entry#*:} is still missing"
+		[ -e "${entry#*:}" ] || die "package ${entry%%:*} is installed but ${entry#*:} is still missing"
 	done
 }
 

@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # The build host "haskelseed": an sshd on 127.0.0.1:2222 with the fixture host key and one
-# authorized key, a bare origin of a small sample app, its build checkout, and a `nix` stand-in.
+# authorized key, a bare origin of a small sample app, its build checkout, and a `nix` stand-in
+# that compiles it with Debian's GHC.
 
 seed_dir() { echo "$state/haskelseed"; }
 
@@ -170,9 +171,9 @@ buildhost_up() {
 		wait_until "sshd on $HOST:$SSH_PORT" 15 sshd sshd_healthy
 	fi
 	local out
-	out=$(ssh_probe 'command -v nix crane skopeo git gzip timeout sha256sum | wc -l' 2>&1) ||
+	out=$(ssh_probe 'command -v nix crane skopeo git gzip timeout sha256sum ghc | wc -l' 2>&1) ||
 		fail_with_log sshd "ssh login to $HOST:$SSH_PORT with the fixture key failed: $out"
-	[ "$out" = 7 ] || die "haskelseed: an SSH session does not find nix, crane, skopeo, git, gzip, timeout and sha256sum on PATH"
+	[ "$out" = 8 ] || die "haskelseed: an SSH session does not find nix, crane, skopeo, git, gzip, timeout, sha256sum and ghc on PATH"
 	say "build host: ready ($(since "$t0"))"
 }
 
