@@ -1,7 +1,7 @@
 package sandbox_test
 
-// Tests of the build host's `nix` stand-in, run locally on a throwaway repository: they need git
-// and crane (from the toolchain), not a running sandbox.
+// Tests of the build host's `nix` stand-in, run locally on a throwaway repository: they need git,
+// crane (from the toolchain) and Debian's GHC (`sandbox.sh up` installs it), not a running sandbox.
 
 import (
 	"archive/tar"
@@ -14,15 +14,24 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
 // nixEnv returns the environment the stand-in needs, skipping (or failing under
-// INTERHUB_REQUIRE_SANDBOX=1) when crane is not available.
+// INTERHUB_REQUIRE_SANDBOX=1) when crane or GHC is not available.
 func nixEnv(t *testing.T, store string) []string {
 	t.Helper()
+	if _, err := exec.LookPath("ghc"); err != nil {
+		msg := "ghc not found on PATH; install Debian's GHC: apt-get install -y ghc libghc-warp-dev libghc-postgresql-simple-dev"
+		if os.Getenv("INTERHUB_REQUIRE_SANDBOX") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
 	path := os.Getenv("PATH")
 	if _, err := exec.LookPath("crane"); err != nil {
 		prefix := os.Getenv("INTERHUB_TOOLS_PREFIX")
@@ -119,26 +128,73 @@ func TestNixStandInIsReproducible(t *testing.T) {
 		t.Fatalf("two builds of one revision differ: %s vs %s", digests[0], digests[1])
 	}
 
-	cfg := imageConfig(t, filepath.Join(dir, "result"))
+	cfg, layer := readImage(t, filepath.Join(dir, "result"))
 	if got := cfg.Config.Labels["org.opencontainers.image.revision"]; got != rev {
 		t.Errorf("revision label %q, want %s", got, rev)
 	}
-	if _, ok := cfg.Config.ExposedPorts["8000/tcp"]; !ok || cfg.OS != "linux" || len(cfg.Config.Entrypoint) == 0 {
-		t.Errorf("image config %+v lacks port 8000, os linux or an entrypoint", cfg)
+	if _, ok := cfg.Config.ExposedPorts["8000/tcp"]; !ok || cfg.OS != "linux" {
+		t.Errorf("image config %+v lacks port 8000 or os linux", cfg)
+	}
+	// The IHP image contract: Cmd is the server, migrate and cp are on PATH, the migrations'
+	// directory is in the environment.
+	if got := strings.Join(cfg.Config.Cmd, " "); got != "/bin/RunProdServer" || len(cfg.Config.Entrypoint) != 0 {
+		t.Errorf("Cmd %q, Entrypoint %q; want Cmd /bin/RunProdServer and no Entrypoint", got, cfg.Config.Entrypoint)
+	}
+	if cfg.Config.WorkingDir != "/app" {
+		t.Errorf("WorkingDir %q, want /app", cfg.Config.WorkingDir)
+	}
+	for _, kv := range []string{"PATH=/bin", "IHP_MIGRATION_DIR=/app/Application/Migration/", "PORT=8000", "INTERHUB_REVISION=" + rev} {
+		if !slices.Contains(cfg.Config.Env, kv) {
+			t.Errorf("Env %q lacks %s", cfg.Config.Env, kv)
+		}
+	}
+	commitTime, err := strconv.ParseInt(git(t, dir, "log", "-1", "--format=%ct"), 10, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{
+		"bin/RunProdServer", "bin/migrate", "bin/cp", "bin/sh", "lib64", "usr/lib64/ld-linux-x86-64.so.2",
+		"etc/ssl/certs/ca-certificates.crt", "etc/passwd", "etc/group", "tmp/",
+		"app/static/app.css", "app/Application/Migration/1767225600-create-hubs.sql",
+	} {
+		h, ok := layer[name]
+		if !ok {
+			t.Errorf("the layer lacks %s", name)
+			continue
+		}
+		if h.Uid != 0 || h.Gid != 0 || h.ModTime.Unix() != commitTime {
+			t.Errorf("%s: owner %d:%d, mtime %s; want 0:0 and the commit time", name, h.Uid, h.Gid, h.ModTime)
+		}
+	}
+	if h, ok := layer["tmp/"]; ok && h.Mode&0o7777 != 0o1777 {
+		t.Errorf("tmp/ has mode %o, want 1777", h.Mode&0o7777)
+	}
+	for _, name := range []string{"app/Main.hs", "app/flake.nix", "app/inter-hub.cabal"} {
+		if _, ok := layer[name]; ok {
+			t.Errorf("the layer holds the source file %s", name)
+		}
+	}
+	// The build leaves the checkout as it was: no objects, no binaries.
+	if st := git(t, dir, "status", "--porcelain", "--ignored", "--untracked-files=all"); st != "?? result" {
+		t.Errorf("the checkout changed during the build: %q", st)
 	}
 }
 
 type imageCfg struct {
 	OS     string `json:"os"`
 	Config struct {
+		Cmd          []string
 		Entrypoint   []string
+		Env          []string
+		WorkingDir   string
 		ExposedPorts map[string]struct{}
 		Labels       map[string]string
 	} `json:"config"`
 }
 
-// imageConfig reads the image config out of a gzipped docker-archive.
-func imageConfig(t *testing.T, archive string) imageCfg {
+// readImage reads the image config and the headers of its one layer out of a gzipped
+// docker-archive.
+func readImage(t *testing.T, archive string) (imageCfg, map[string]*tar.Header) {
 	t.Helper()
 	f, err := os.Open(archive)
 	if err != nil {
@@ -165,7 +221,10 @@ func imageConfig(t *testing.T, archive string) imageCfg {
 		}
 		files[h.Name] = b
 	}
-	var manifest []struct{ Config string }
+	var manifest []struct {
+		Config string
+		Layers []string
+	}
 	if err := json.Unmarshal(files["manifest.json"], &manifest); err != nil || len(manifest) != 1 {
 		t.Fatalf("docker-archive manifest.json: %v (%d entries)", err, len(manifest))
 	}
@@ -173,22 +232,46 @@ func imageConfig(t *testing.T, archive string) imageCfg {
 	if err := json.Unmarshal(files[manifest[0].Config], &cfg); err != nil {
 		t.Fatalf("image config: %v", err)
 	}
-	return cfg
+	if len(manifest[0].Layers) != 1 {
+		t.Fatalf("the image has %d layers, want 1", len(manifest[0].Layers))
+	}
+	var lr io.Reader = bytes.NewReader(files[manifest[0].Layers[0]])
+	if gz, err := gzip.NewReader(bytes.NewReader(files[manifest[0].Layers[0]])); err == nil {
+		lr = gz
+	}
+	layer := map[string]*tar.Header{}
+	ltr := tar.NewReader(lr)
+	for {
+		h, err := ltr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("layer %s: %v", manifest[0].Layers[0], err)
+		}
+		layer[h.Name] = h
+	}
+	return cfg, layer
 }
 
 func TestNixStandInRevisionsDiffer(t *testing.T) {
 	store := t.TempDir()
 	env := nixEnv(t, store)
 	var outs []string
-	for _, sample := range []string{"v1", "v2"} {
+	// crash-at-start and bad-migration build too: they fail only when they run.
+	for _, sample := range []string{"v1", "v2", "crash-at-start", "bad-migration"} {
 		out, err := nixBuild(t, sampleCheckout(t, sample), env, ".#docker", "--no-link", "--print-out-paths")
 		if err != nil {
 			t.Fatalf("%s: %v: %s", sample, err, out)
 		}
 		outs = append(outs, out)
 	}
-	if outs[0] == outs[1] || sha(t, outs[0]) == sha(t, outs[1]) {
-		t.Fatalf("v1 and v2 built the same image: %v", outs)
+	seen := map[string]bool{}
+	for _, out := range outs {
+		if seen[out] || seen[sha(t, out)] {
+			t.Fatalf("two revisions built the same image: %v", outs)
+		}
+		seen[out], seen[sha(t, out)] = true, true
 	}
 }
 
@@ -199,6 +282,12 @@ func TestNixStandInFailsClearly(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(v1, "Main.hs"), []byte("changed\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A revision whose server does not compile.
+	typo := sampleCheckout(t, "v2")
+	if err := os.WriteFile(filepath.Join(typo, "Main.hs"), []byte("module Main (main) where\nmain = putStrLn undefinedName\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	git(t, typo, "commit", "-q", "-am", "typo")
 	cases := []struct {
 		name, dir string
 		args      []string
@@ -208,6 +297,7 @@ func TestNixStandInFailsClearly(t *testing.T) {
 		{"unknown attribute", sampleCheckout(t, "v2"), []string{".#app"}, "unsupported installable '.#app'"},
 		{"unknown option", sampleCheckout(t, "v2"), []string{".#docker", "--impure"}, "unsupported option '--impure'"},
 		{"dirty tree", v1, []string{".#docker"}, "uncommitted changes"},
+		{"compile error", typo, []string{".#docker"}, "Variable not in scope: undefinedName"},
 		{"not a checkout", t.TempDir(), []string{".#docker"}, "is not a git checkout"},
 	}
 	for _, c := range cases {

@@ -81,7 +81,8 @@ preflight() {
 	die "ports are taken; stop those processes, or run 'sandbox.sh down' with INTERHUB_SANDBOX_DIR set to the state dir of the sandbox that holds them"
 }
 
-# Debian packages and a file each provides.
+# Debian packages and a file each provides. The build host compiles the sample app with Debian's
+# GHC 9.0 and the Haskell libraries below (their package.conf entries are Debian 12's versions).
 readonly debian_packages=(
 	"postgresql-15:$PG_BIN/postgres" pgpool2:/usr/sbin/pgpool pgpool2:/usr/sbin/pg_enc
 	openssh-server:/usr/sbin/sshd openssh-client:/usr/bin/ssh docker-registry:/usr/bin/docker-registry
@@ -89,12 +90,16 @@ readonly debian_packages=(
 	curl:/usr/bin/curl jq:/usr/bin/jq iproute2:/usr/bin/ss util-linux:/usr/bin/setpriv
 	procps:/usr/bin/ps gzip:/usr/bin/gzip containerd:/usr/bin/containerd runc:/usr/sbin/runc
 	containernetworking-plugins:/usr/lib/cni/bridge busybox-static:/bin/busybox
+	ghc:/usr/bin/ghc binutils:/usr/bin/strip
+	libghc-warp-dev:/var/lib/ghc/package.conf.d/warp-3.3.21.conf
+	libghc-postgresql-simple-dev:/var/lib/ghc/package.conf.d/postgresql-simple-0.6.4.conf
+	ca-certificates:/etc/ssl/certs/ca-certificates.crt
 )
 
 ensure_packages() {
 	local entry missing=()
 	for entry in "${debian_packages[@]}"; do
-		[ -x "${entry#*:}" ] || missing+=("${entry%%:*}")
+		[ -e "${entry#*:}" ] || missing+=("${entry%%:*}")
 	done
 	[ ${#missing[@]} -eq 0 ] && return
 	mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
@@ -109,7 +114,7 @@ ensure_packages() {
 	fi
 	# Debian starts services on install where it can; the sandbox runs its own instances.
 	for entry in "${debian_packages[@]}"; do
-		[ -x "${entry#*:}" ] || die "package ${entry%%:*} is installed but ${entry#*:} is still missing"
+		[ -e "${entry#*:}" ] || die "package ${entry%%:*} is installed but ${entry#*:} is still missing"
 	done
 }
 
@@ -185,7 +190,8 @@ write_env_json() {
 			host: $host, port: $sshPort, user: $sshUser, hostKey: $hostKey, knownHosts: $knownHosts,
 			privateKey: $clientKey, privateKeyFixture: $clientKeyFixture, checkout: $checkout,
 			dir: $seed, origin: ($seed + "/origin.git"), checkoutDir: ($seed + "/inter-hub"),
-			store: ($seed + "/store"), tags: ["v1", "v2"], brokenTag: "broken-build"
+			store: ($seed + "/store"), tags: ["v1", "v2"], brokenTag: "broken-build",
+			crashTag: "crash-at-start", badMigrationTag: "bad-migration"
 		},
 		registry: {
 			host: ($host + ":" + ($registryPort|tostring)), url: ("https://" + $host + ":" + ($registryPort|tostring)),
@@ -258,7 +264,7 @@ Sandbox is up. Everything listens on $HOST.
   pcp           $HOST:$PCP_PORT  $PCP_USER / $PCP_PASSWORD   (PCPPASSFILE=$pgpool_dir/pcppass)
   pool_passwd   pg_enc -m -f $pgpool_dir/pgpool.conf -k $pgpool_dir/pgpoolkey -i FILE
   build host    ssh -p $SSH_PORT -i '$state/sshd/client_ed25519' -o 'UserKnownHostsFile="$state/sshd/known_hosts"' $(id -un)@$HOST
-                checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build)
+                checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build crash-at-start bad-migration)
   registry      https://$HOST:$REGISTRY_PORT  $REGISTRY_USER / $REGISTRY_PASSWORD  CA $state/registry/ca.crt
                 repository $HOST:$REGISTRY_PORT/inter-hub
   node          $NODE_NAME: kubelet $NODE_GATEWAY:$KUBELET_PORT, containerd $(containerd_sock)

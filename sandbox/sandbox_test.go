@@ -453,7 +453,7 @@ func TestBuildHostSSH(t *testing.T) {
 	}
 	defer c.Close()
 	out, err := run(t, c, `set -e
-for c in nix crane skopeo git gzip timeout sha256sum; do command -v "$c" >/dev/null || { echo "missing $c"; exit 1; }; done
+for c in nix crane skopeo git gzip timeout sha256sum ghc; do command -v "$c" >/dev/null || { echo "missing $c"; exit 1; }; done
 cd "$HOME/`+bh.Checkout+`"
 git rev-parse --verify -q v1 >/dev/null && git rev-parse --verify -q v2 >/dev/null
 echo "user=$(id -un) origin=$(git remote get-url origin)"

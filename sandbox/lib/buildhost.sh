@@ -1,11 +1,12 @@
 # shellcheck shell=bash
 # The build host "haskelseed": an sshd on 127.0.0.1:2222 with the fixture host key and one
-# authorized key, a bare origin of a small sample app, its build checkout, and a `nix` stand-in.
+# authorized key, a bare origin of a small sample app, its build checkout, and a `nix` stand-in
+# that compiles it with Debian's GHC.
 
 seed_dir() { echo "$state/haskelseed"; }
 
-# Commits of the sample app are made with fixed names and dates, so v1 and v2 have the same
-# revision on every machine.
+# Commits of the sample app are made with fixed names and dates, so every revision is the same on
+# every machine.
 sample_commit() {
 	local work=$1 src=$2 msg=$3 date=$4
 	find "$work" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
@@ -14,30 +15,64 @@ sample_commit() {
 	GIT_AUTHOR_DATE="$date" GIT_COMMITTER_DATE="$date" git -C "$work" commit -q -m "$msg"
 }
 
+# sample_stamp identifies the sample app's sources and the history made of them below: when
+# either changes, an existing origin.git is outdated.
+sample_stamp() {
+	local sample=$1
+	{
+		echo "history 2: v1 v2 | broken-build | crash-at-start | bad-migration"
+		(cd "$sample" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+	} | sha256sum | cut -c1-32
+}
+
+# sample_origin makes the bare repository $2 from the sample revisions in $1.
+sample_origin() {
+	local sample=$1 dest=$2 work
+	work=$(mktemp -d)
+	git init -q -b main "$work"
+	git -C "$work" config user.name "Inter-Hub Sandbox"
+	git -C "$work" config user.email "sandbox@inter-hub.invalid"
+	git -C "$work" config commit.gpgsign false
+	sample_commit "$work" "$sample/v1" "Sample app v1: hubs table, server and migrate" "2026-01-01T00:00:00Z"
+	git -C "$work" tag v1
+	sample_commit "$work" "$sample/v2" "Sample app v2: hub regions, new stylesheet and greeting" "2026-01-02T00:00:00Z"
+	git -C "$work" tag v2
+	# Revisions that fail, each on its own branch off main (v2):
+	# a build that fails (its flake marks the image broken),
+	git -C "$work" checkout -q -b broken-build
+	sample_commit "$work" "$sample/broken" "Sample app: a build that fails" "2026-01-03T00:00:00Z"
+	git -C "$work" tag broken-build
+	# an image whose server exits 1 right after it starts,
+	git -C "$work" checkout -q -b crash-at-start main
+	sample_commit "$work" "$sample/crash-at-start" "Sample app: a server that exits at start" "2026-01-04T00:00:00Z"
+	git -C "$work" tag crash-at-start
+	# and an image whose new migration fails.
+	git -C "$work" checkout -q -b bad-migration main
+	sample_commit "$work" "$sample/bad-migration" "Sample app: a migration that fails" "2026-01-05T00:00:00Z"
+	git -C "$work" tag bad-migration
+	git -C "$work" checkout -q main
+	rm -rf "$dest"
+	git clone -q --bare "$work" "$dest"
+	rm -rf "$work"
+}
+
 haskelseed_repo() {
-	local seed sample work
+	local seed sample stamp
 	seed=$(seed_dir)
 	sample=$here/haskelseed/sample
 	install -d -m 0755 "$seed" "$seed/store" "$seed/bin"
+	stamp=$(sample_stamp "$sample")
+	# An origin made from an older sample (or before the stamp existed) is made again, and the
+	# build checkout with it: a clone of the old history would build the old app.
+	if [ -d "$seed/origin.git" ] && [ "$(cat "$seed/origin.stamp" 2>/dev/null)" != "$stamp" ]; then
+		say "haskelseed: the sample app changed since $seed/origin.git was made; making it again"
+		rm -rf "$seed/origin.git" "$seed/origin.stamp" "$seed/inter-hub"
+	fi
 	if [ ! -d "$seed/origin.git" ]; then
-		work=$(mktemp -d)
-		git init -q -b main "$work"
-		git -C "$work" config user.name "Inter-Hub Sandbox"
-		git -C "$work" config user.email "sandbox@inter-hub.invalid"
-		git -C "$work" config commit.gpgsign false
-		sample_commit "$work" "$sample/v1" "Sample app v1" "2026-01-01T00:00:00Z"
-		git -C "$work" tag v1
-		sample_commit "$work" "$sample/v2" "Sample app v2: new stylesheet and greeting" "2026-01-02T00:00:00Z"
-		git -C "$work" tag v2
-		# A revision whose build fails (its flake marks the image broken), off main.
-		git -C "$work" checkout -q -b broken-build
-		sample_commit "$work" "$sample/broken" "Sample app: a build that fails" "2026-01-03T00:00:00Z"
-		git -C "$work" tag broken-build
-		git -C "$work" checkout -q main
-		git clone -q --bare "$work" "$seed/origin.git.tmp"
+		sample_origin "$sample" "$seed/origin.git.tmp"
 		mv "$seed/origin.git.tmp" "$seed/origin.git"
-		rm -rf "$work"
-		say "haskelseed: created $seed/origin.git (tags v1 v2 broken-build)"
+		echo "$stamp" >"$seed/origin.stamp"
+		say "haskelseed: created $seed/origin.git (tags v1 v2 broken-build crash-at-start bad-migration)"
 	fi
 	if [ ! -d "$seed/inter-hub/.git" ]; then
 		rm -rf "$seed/inter-hub"
@@ -136,9 +171,9 @@ buildhost_up() {
 		wait_until "sshd on $HOST:$SSH_PORT" 15 sshd sshd_healthy
 	fi
 	local out
-	out=$(ssh_probe 'command -v nix crane skopeo git gzip timeout sha256sum | wc -l' 2>&1) ||
+	out=$(ssh_probe 'command -v nix crane skopeo git gzip timeout sha256sum ghc | wc -l' 2>&1) ||
 		fail_with_log sshd "ssh login to $HOST:$SSH_PORT with the fixture key failed: $out"
-	[ "$out" = 7 ] || die "haskelseed: an SSH session does not find nix, crane, skopeo, git, gzip, timeout and sha256sum on PATH"
+	[ "$out" = 8 ] || die "haskelseed: an SSH session does not find nix, crane, skopeo, git, gzip, timeout, sha256sum and ghc on PATH"
 	say "build host: ready ($(since "$t0"))"
 }
 

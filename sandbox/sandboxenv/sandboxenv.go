@@ -94,16 +94,23 @@ type BuildHost struct {
 	HostKey    string `json:"hostKey"`
 	KnownHosts string `json:"knownHosts"`
 	// PrivateKey is a mode-0600 copy of the fixture client key.
-	PrivateKey        string   `json:"privateKey"`
-	PrivateKeyFixture string   `json:"privateKeyFixture"`
-	Checkout          string   `json:"checkout"`
-	Dir               string   `json:"dir"`
-	Origin            string   `json:"origin"`
-	CheckoutDir       string   `json:"checkoutDir"`
-	Store             string   `json:"store"`
-	Tags              []string `json:"tags"`
+	PrivateKey        string `json:"privateKey"`
+	PrivateKeyFixture string `json:"privateKeyFixture"`
+	Checkout          string `json:"checkout"`
+	Dir               string `json:"dir"`
+	Origin            string `json:"origin"`
+	CheckoutDir       string `json:"checkoutDir"`
+	Store             string `json:"store"`
+	// Tags are the sample app's good revisions on main: v1, then v2 (a second migration; v1's
+	// server keeps working on a v2-migrated database).
+	Tags []string `json:"tags"`
 	// BrokenTag names a revision whose `nix build .#docker` fails.
 	BrokenTag string `json:"brokenTag"`
+	// CrashTag names a revision that builds, but whose server exits 1 right after it starts (its
+	// pods never become ready).
+	CrashTag string `json:"crashTag"`
+	// BadMigrationTag names a revision that builds, but whose `migrate` fails on a migration's SQL.
+	BadMigrationTag string `json:"badMigrationTag"`
 }
 
 // Registry is Debian's docker-registry with TLS from the sandbox CA and htpasswd auth.

@@ -198,3 +198,15 @@ func TestCheckPassesWhenListenersAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The sample app's revisions, under the keys sandbox.sh's write_env_json uses.
+func TestBuildHostRevisionKeys(t *testing.T) {
+	var b BuildHost
+	js := `{"tags": ["v1", "v2"], "brokenTag": "broken-build", "crashTag": "crash-at-start", "badMigrationTag": "bad-migration"}`
+	if err := json.Unmarshal([]byte(js), &b); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(b.Tags, " ") != "v1 v2" || b.BrokenTag != "broken-build" || b.CrashTag != "crash-at-start" || b.BadMigrationTag != "bad-migration" {
+		t.Fatalf("decoded %+v", b)
+	}
+}
