@@ -59,8 +59,10 @@ stack-select: tools build
 preview: stack-select
 	@$(ENV) $(STACK_ENV) pulumi preview --stack $(STACK) --diff
 
+# The local stack refreshes first: its state outlives the stand-in (rm -rf .sandbox makes a new,
+# empty cluster and database), and a refresh drops what is no longer there.
 up: stack-select
-	@$(ENV) $(STACK_ENV) pulumi up --stack $(STACK) --yes
+	@$(ENV) $(STACK_ENV) pulumi up --stack $(STACK) --yes $(if $(filter local,$(STACK)),--refresh)
 
 # The main job: the whole graph on the local stand-in, then the smoke checks.
 demo: tools sandbox-up
@@ -68,7 +70,7 @@ demo: tools sandbox-up
 	@$(MAKE) --no-print-directory smoke STACK=local
 
 # Smoke checks of a deployed stack, then again after a rollout restart. For the local stack the
-# API key comes from its SOPS file and the URL is served by the stand-in's edge (127.0.0.1:8443,
+# API key comes from its SOPS file and the URL is served by the stand-in's Traefik (127.0.0.1:8443,
 # sandbox CA); for other stacks set INTERHUB_API_KEY and KUBECONFIG.
 LOCAL_SMOKE := --connect-to 127.0.0.1:8443 --ca-file .sandbox/pki/ca.crt --kubeconfig .sandbox/kubeconfig
 smoke: build

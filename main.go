@@ -232,16 +232,17 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 	}
 
 	if _, err := components.NewIngress(ctx, "ingress", &components.IngressArgs{
-		Namespace:     ns.Name,
-		Name:          cfg.Release.Name,
-		Host:          cfg.Ingress.Host,
-		ClassName:     cfg.Ingress.ClassName,
-		ServiceName:   cfg.Release.Name, // the chart names its Service after the release
-		ServicePort:   "http",
-		TLSSecret:     cfg.Ingress.TLSSecret,
-		ClusterIssuer: cfg.Ingress.ClusterIssuer,
-		Redirect:      cfg.Ingress.Redirect,
-		DependsOn:     []pulumi.Resource{release.Helm},
+		Namespace:          ns.Name,
+		Name:               cfg.Release.Name,
+		Host:               cfg.Ingress.Host,
+		ClassName:          cfg.Ingress.ClassName,
+		ServiceName:        cfg.Release.Name, // the chart names its Service after the release
+		ServicePort:        "http",
+		TLSSecret:          cfg.Ingress.TLSSecret,
+		ClusterIssuer:      cfg.Ingress.ClusterIssuer,
+		DefaultCertificate: cfg.Ingress.DefaultCertificate,
+		Redirect:           cfg.Ingress.Redirect,
+		DependsOn:          []pulumi.Resource{release.Helm},
 	}, use); err != nil {
 		return nil, err
 	}

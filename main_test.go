@@ -526,6 +526,30 @@ func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 	}
 }
 
+// With Traefik's default certificate the Ingress's TLS names the host and no Secret: Traefik
+// drops an Ingress whose named Secret does not exist.
+func TestIngressWithTraefiksDefaultCertificate(t *testing.T) {
+	m, _, _ := graph(t, func(c map[string]string) {
+		delete(c, "inter-hub:ingress.tlsSecret")
+		c["inter-hub:ingress.defaultCertificate"] = "true"
+	})
+	ing := m.one(t, tIngress, "ingress").Inputs
+	tls := ing["spec"].ObjectValue()["tls"].ArrayValue()
+	if len(tls) != 1 {
+		t.Fatalf("tls = %v", tls)
+	}
+	entry := tls[0].ObjectValue()
+	if _, named := entry["secretName"]; named {
+		t.Errorf("the Ingress names a TLS Secret: %v", entry)
+	}
+	if hosts := entry["hosts"].ArrayValue(); len(hosts) != 1 || hosts[0].StringValue() != "inter-hub.localhost" {
+		t.Errorf("tls hosts = %v", hosts)
+	}
+	if _, ok := ing["metadata"].ObjectValue()["annotations"].ObjectValue()["cert-manager.io/cluster-issuer"]; ok {
+		t.Error("the Ingress asks cert-manager for a certificate")
+	}
+}
+
 func TestGateChecksArePresentAndRecorded(t *testing.T) {
 	f := testfixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()

@@ -37,9 +37,10 @@ type IngressArgs struct {
 	// outputs would make every preview show an Ingress update.
 	ServiceName string
 	ServicePort string // port name
-	// Exactly one of TLSSecret (an existing Secret) and ClusterIssuer (cert-manager issues the
-	// certificate into <Name>-tls).
+	// Exactly one of TLSSecret (an existing Secret), ClusterIssuer (cert-manager issues the
+	// certificate into <Name>-tls) and DefaultCertificate (Traefik's default certificate).
 	TLSSecret, ClusterIssuer string
+	DefaultCertificate       bool
 	Redirect                 string
 
 	// DependsOn is the release whose Service the Ingress routes to.
@@ -55,8 +56,8 @@ type Ingress struct {
 
 // NewIngress creates the Ingress (and, in middleware mode, the http redirect).
 func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pulumi.ResourceOption) (*Ingress, error) {
-	if (args.TLSSecret == "") == (args.ClusterIssuer == "") {
-		return nil, fmt.Errorf("ingress %s: exactly one of a TLS secret and a cluster issuer is needed", name)
+	if n := btoi(args.TLSSecret != "") + btoi(args.ClusterIssuer != "") + btoi(args.DefaultCertificate); n != 1 {
+		return nil, fmt.Errorf("ingress %s: exactly one of a TLS secret, a cluster issuer and the default certificate is needed", name)
 	}
 	if args.Redirect != RedirectMiddleware && args.Redirect != RedirectEntrypoint {
 		return nil, fmt.Errorf("ingress %s: unknown redirect mode %q", name, args.Redirect)
@@ -71,11 +72,16 @@ func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pul
 		annEntrypoints: pulumi.String("websecure"),
 		annTLS:         pulumi.String("true"),
 	}
-	secretName := args.TLSSecret
-	if args.ClusterIssuer != "" {
+	tls := &networkingv1.IngressTLSArgs{Hosts: pulumi.StringArray{pulumi.String(args.Host)}}
+	switch {
+	case args.ClusterIssuer != "":
 		annotations[annIssuer] = pulumi.String(args.ClusterIssuer)
-		secretName = args.Name + "-tls"
+		tls.SecretName = pulumi.String(args.Name + "-tls")
+	case args.TLSSecret != "":
+		tls.SecretName = pulumi.String(args.TLSSecret)
 	}
+	// With no Secret named, Traefik serves the host with its default certificate; a named Secret
+	// that does not exist makes it drop the whole Ingress.
 	main, err := networkingv1.NewIngress(ctx, name, &networkingv1.IngressArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:        pulumi.String(args.Name),
@@ -85,11 +91,8 @@ func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pul
 		},
 		Spec: &networkingv1.IngressSpecArgs{
 			IngressClassName: pulumi.String(args.ClassName),
-			Tls: networkingv1.IngressTLSArray{&networkingv1.IngressTLSArgs{
-				Hosts:      pulumi.StringArray{pulumi.String(args.Host)},
-				SecretName: pulumi.String(secretName),
-			}},
-			Rules: rules(args),
+			Tls:              networkingv1.IngressTLSArray{tls},
+			Rules:            rules(args),
 		},
 	}, parent, pulumi.DependsOn(args.DependsOn))
 	if err != nil {
@@ -159,4 +162,11 @@ func rules(args *IngressArgs) networkingv1.IngressRuleArray {
 			}},
 		},
 	}}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

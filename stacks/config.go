@@ -147,7 +147,9 @@ const (
 type Ingress struct {
 	Host, ClassName          string
 	TLSSecret, ClusterIssuer string
-	Redirect                 string
+	// DefaultCertificate: Traefik's default certificate serves the host (no Secret named).
+	DefaultCertificate bool
+	Redirect           string
 }
 
 // Load reads and validates the running stack's configuration.
@@ -377,11 +379,19 @@ func Parse(src Source, dir string) (*Config, error) {
 	c.Ingress.ClassName = r.dnsSubdomain("ingress.className", true)
 	c.Ingress.TLSSecret = r.dnsSubdomain("ingress.tlsSecret", false)
 	c.Ingress.ClusterIssuer = r.dnsSubdomain("ingress.clusterIssuer", false)
-	switch tlsSet, issuerSet := r.str("ingress.tlsSecret") != "", r.str("ingress.clusterIssuer") != ""; {
-	case !tlsSet && !issuerSet:
-		r.missing("ingress.tlsSecret", "set exactly one of inter-hub:ingress.tlsSecret and inter-hub:ingress.clusterIssuer")
-	case tlsSet && issuerSet:
-		r.fail("ingress.tlsSecret", "set exactly one of inter-hub:ingress.tlsSecret and inter-hub:ingress.clusterIssuer, not both")
+	c.Ingress.DefaultCertificate = r.boolean("ingress.defaultCertificate")
+	set := 0
+	for _, on := range []bool{r.str("ingress.tlsSecret") != "", r.str("ingress.clusterIssuer") != "", c.Ingress.DefaultCertificate} {
+		if on {
+			set++
+		}
+	}
+	const oneTLS = "inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer and inter-hub:ingress.defaultCertificate"
+	switch {
+	case set == 0:
+		r.missing("ingress.tlsSecret", "set exactly one of "+oneTLS)
+	case set > 1:
+		r.fail("ingress.tlsSecret", "set exactly one of "+oneTLS+", not more")
 	}
 	c.Ingress.Redirect = r.oneOf("ingress.redirect", RedirectMiddleware, RedirectEntrypoint)
 

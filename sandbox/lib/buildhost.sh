@@ -134,8 +134,6 @@ Subsystem sftp internal-sftp
 SetEnv "PATH=$seed/bin:/usr/local/bin:/usr/bin:/bin" "SSL_CERT_DIR=/etc/ssl/certs:$state/registry/trust"
 LogLevel INFO
 EOF
-	install -d -m 0755 "$state/registry/trust"
-	cp "$pki/ca.crt" "$state/registry/trust/inter-hub-sandbox-ca.pem"
 }
 
 sshd_healthy() {

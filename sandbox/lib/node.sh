@@ -38,8 +38,11 @@ node_config() {
 	# The registry's CA, as a node trusts a public registry's certificate. Credentials are not
 	# configured here: pods pull with imagePullSecrets, as on Railiance01.
 	cp "$pki/ca.crt" "$d/containerd/certs.d/$HOST:$REGISTRY_PORT/ca.crt"
+	# The CA for the server entry too: a pull that fails on the host entry (an image not found)
+	# is retried on the server, and that attempt's error is the one the kubelet reports.
 	cat >"$d/containerd/certs.d/$HOST:$REGISTRY_PORT/hosts.toml" <<EOF
 server = "https://$HOST:$REGISTRY_PORT"
+ca = "$d/containerd/certs.d/$HOST:$REGISTRY_PORT/ca.crt"
 [host."https://$HOST:$REGISTRY_PORT"]
   capabilities = ["pull", "resolve"]
   ca = "$d/containerd/certs.d/$HOST:$REGISTRY_PORT/ca.crt"

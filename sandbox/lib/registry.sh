@@ -6,6 +6,9 @@ registry_config() {
 	local dir=$state/registry
 	install -d -m 0755 "$dir" "$dir/storage"
 	cp "$pki/ca.crt" "$dir/ca.crt"
+	# The CA as a directory for Go clients (SSL_CERT_DIR): crane on the build host and in up.
+	install -d -m 0755 "$dir/trust"
+	cp "$pki/ca.crt" "$dir/trust/inter-hub-sandbox-ca.pem"
 	cp "$pki/registry.crt" "$dir/tls.crt"
 	install -m 0600 "$pki/registry.key" "$dir/tls.key"
 	# bcrypt is the only hash distribution's htpasswd backend accepts.

@@ -8,8 +8,10 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -26,6 +28,7 @@ import (
 	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 	"github.com/coulomb-social/inter-hub-deploy/internal/smoke"
 	"github.com/coulomb-social/inter-hub-deploy/internal/sopsfile"
+	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
 )
 
 // release is the Helm release's name, and so the Deployment's and the Ingress's.
@@ -78,12 +81,14 @@ func TestLifecycle(t *testing.T) {
 		p.assertSecret(t, sops)
 		p.assertDatabase(t)
 		p.assertMigrationJob(t, v1Image)
+		p.assertMigrations(t, "v1")
 		p.assertIngress(t)
 		v1RS = p.replicaSets(t)
 	})
 
-	step(t, "smoke checks pass, and again after a rollout restart", func(t *testing.T) {
-		p.smoke(t, sops["INTERHUB_API_KEY"], v1Image)
+	step(t, "smoke checks pass, and again after a rollout restart, with the data written before", func(t *testing.T) {
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v1")
+		p.writeHub(t, "Restart Hub")
 		r := smoke.Restart{
 			Kubectl: p.Tool.Bin("kubectl"), Kubeconfig: p.Env.Kubernetes.Kubeconfig,
 			Namespace: p.Namespace, Deployment: release, Timeout: 3 * time.Minute,
@@ -91,7 +96,22 @@ func TestLifecycle(t *testing.T) {
 		if err := r.Run(context.Background()); err != nil {
 			t.Fatalf("rollout restart: %v", err)
 		}
-		p.smoke(t, sops["INTERHUB_API_KEY"], v1Image)
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v1")
+		p.assertHubServed(t, sops["INTERHUB_API_KEY"], "Restart Hub")
+		v1RS = p.replicaSets(t)
+	})
+
+	step(t, "after a node restart the app serves again with its data, without an up", func(t *testing.T) {
+		p.writeHub(t, "Reboot Hub")
+		cmd := exec.Command(filepath.Join(p.Root, "sandbox", "sandbox.sh"), "restart-node")
+		cmd.Env = append(os.Environ(), sandboxenv.DirEnv+"="+p.Env.StateDir)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("sandbox.sh restart-node: %v\n%s", err, out)
+		}
+		t.Logf("sandbox.sh restart-node:\n%s", out)
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v1")
+		p.assertHubServed(t, sops["INTERHUB_API_KEY"], "Reboot Hub")
 		v1RS = p.replicaSets(t)
 	})
 
@@ -128,28 +148,35 @@ func TestLifecycle(t *testing.T) {
 			t.Fatalf("the image did not change: %s", v2Image)
 		}
 		p.assertImage(t, v2Image, "v2")
-		p.smoke(t, sops["INTERHUB_API_KEY"], v2Image)
+		p.assertMigrations(t, "v2")
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
+		p.assertHubServed(t, sops["INTERHUB_API_KEY"], "Reboot Hub")
 	})
 
-	step(t, "a release that cannot become ready is rolled back", func(t *testing.T) {
-		// Under the stand-in only an unschedulable pod is never ready.
-		p.setConfig(t, "app.nodeSelector", `{"inter-hub.test/unschedulable":"true"}`)
+	step(t, "a revision that crashes at start is rolled back by Helm, the old pods serving", func(t *testing.T) {
+		p.setConfig(t, "app.revision", p.Env.BuildHost.CrashTag)
 		_, err := p.up(t)
 		if err == nil {
-			t.Fatal("up of an unready release succeeded")
+			t.Fatal("up of a revision that crashes at start succeeded")
 		}
-		msg := err.Error()
-		if !regexp.MustCompile(`(?i)release .*(failed|rolled back)|timed out|context deadline`).MatchString(msg) {
+		if msg := err.Error(); !regexp.MustCompile(`(?i)release .*(failed|rolled back)|timed out|context deadline`).MatchString(msg) {
 			t.Errorf("up failed without naming the release failure:\n%s", msg)
 		}
-		p.removeConfig(t, "app.nodeSelector")
+		p.setConfig(t, "app.revision", "v2")
 		p.assertImage(t, v2Image, "v2")
-		var d deployment
-		p.kubectlJSON(t, &d, "-n", p.Namespace, "get", "deployment", release)
-		if len(d.Spec.Template.Spec.NodeSelector) != 0 {
-			t.Errorf("the failed revision is live: nodeSelector %v", d.Spec.Template.Spec.NodeSelector)
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
+	})
+
+	step(t, "a migration that fails keeps the previous release serving", func(t *testing.T) {
+		p.setConfig(t, "app.revision", p.Env.BuildHost.BadMigrationTag)
+		_, err := p.up(t)
+		if err == nil {
+			t.Fatal("up of a revision whose migration fails succeeded")
 		}
-		p.smoke(t, sops["INTERHUB_API_KEY"], v2Image)
+		p.setConfig(t, "app.revision", "v2")
+		p.assertImage(t, v2Image, "v2")
+		p.assertMigrations(t, "v2")
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
 	})
 
 	step(t, "rollback through history brings the first revision back without a rebuild", func(t *testing.T) {
@@ -162,7 +189,7 @@ func TestLifecycle(t *testing.T) {
 		if got := p.builds(t); got != builds {
 			t.Errorf("rollback rebuilt the image: %d builds before, %d after", builds, got)
 		}
-		p.smoke(t, sops["INTERHUB_API_KEY"], v1Image)
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v1")
 	})
 
 	step(t, "destroy keeps the protected role and database and their data", func(t *testing.T) {
@@ -427,8 +454,9 @@ func (p *project) replicaSets(t *testing.T) string {
 	return strings.TrimSpace(string(out))
 }
 
-// smoke runs the real smoke checks through the stand-in's edge and checks which image served.
-func (p *project) smoke(t *testing.T, apiKey, image string) {
+// smoke runs the real smoke checks through Traefik to the stack's pods, and checks that the pods
+// run the given revision (the app reports its commit on /capabilities).
+func (p *project) smoke(t *testing.T, apiKey, revision string) {
 	t.Helper()
 	c, err := smoke.New(smoke.Options{
 		BaseURL: p.output(t, "url"), APIKey: apiKey,
@@ -437,33 +465,97 @@ func (p *project) smoke(t *testing.T, apiKey, image string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, _ := c.RunUntil(context.Background(), time.Minute, 2*time.Second)
+	rs, _ := c.RunUntil(context.Background(), 2*time.Minute, 2*time.Second)
 	if smoke.Failed(rs) > 0 {
 		var b strings.Builder
 		smoke.Write(&b, rs)
 		t.Fatalf("smoke checks failed:\n%s", b.String())
 	}
-	if got := p.servedImage(t); got != image {
-		t.Errorf("the edge served image %q, want %q", got, image)
+	var caps struct {
+		Revision string `json:"revision"`
+	}
+	p.getJSON(t, "/capabilities", "", &caps)
+	if want := p.commit(t, revision); caps.Revision != want {
+		t.Errorf("the pods serve revision %q, want %s (%s)", caps.Revision, want, revision)
 	}
 }
 
-// servedImage asks the stand-in's edge which image answered for the stack's URL.
-func (p *project) servedImage(t *testing.T) string {
+// getJSON GETs path of the stack's URL through Traefik and decodes the JSON answer.
+func (p *project) getJSON(t *testing.T, path, apiKey string, v any) {
 	t.Helper()
 	client, err := p.Env.Ingress.Client()
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, err := client.Get(p.output(t, "url") + "/")
+	req, err := http.NewRequest(http.MethodGet, p.output(t, "url")+path, nil)
 	if err != nil {
-		t.Fatalf("GET /: %v", err)
+		t.Fatal(err)
 	}
-	resp.Body.Close()
+	if apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET / = %d", resp.StatusCode)
+		t.Fatalf("GET %s = %d", path, resp.StatusCode)
 	}
-	return resp.Header.Get("X-Inter-Hub-Image")
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// writeHub adds a row to the app's hubs table, as the app role through pgpool.
+func (p *project) writeHub(t *testing.T, name string) {
+	t.Helper()
+	db := p.appDB(t)
+	defer db.Close()
+	if _, err := db.Exec(`INSERT INTO hubs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+		t.Fatalf("writing hub %q: %v", name, err)
+	}
+}
+
+// assertHubServed checks that the API lists the hub name, read by the pods from the database.
+func (p *project) assertHubServed(t *testing.T, apiKey, name string) {
+	t.Helper()
+	var hubs []map[string]any
+	p.getJSON(t, "/api/v2/hubs", apiKey, &hubs)
+	for _, h := range hubs {
+		if h["name"] == name {
+			return
+		}
+	}
+	t.Errorf("GET /api/v2/hubs does not list %q: %v", name, hubs)
+}
+
+// assertMigrations checks schema_migrations against the migrations of revision's sources: the
+// migration Job really ran them, and nothing else.
+func (p *project) assertMigrations(t *testing.T, revision string) {
+	t.Helper()
+	want, err := p.Env.BuildHost.Migrations(revision)
+	if err != nil {
+		t.Fatalf("migrations of %s: %v", revision, err)
+	}
+	db := p.appDB(t)
+	defer db.Close()
+	rows, err := db.Query(`SELECT revision FROM schema_migrations ORDER BY revision`)
+	if err != nil {
+		t.Fatalf("reading schema_migrations: %v", err)
+	}
+	defer rows.Close()
+	var got []int64
+	for rows.Next() {
+		var r int64
+		if err := rows.Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("schema_migrations = %v, want the migrations of %s: %v", got, revision, want)
+	}
 }
 
 // tags lists the registry tags of this test's repository.
