@@ -96,6 +96,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		checks.Registry(cfg.Gate.Registry, checks.RegistryTarget{
 			Host: cfg.Registry.Host, CA: cfg.Registry.CA,
 			Username: cfg.Registry.Username, Password: cfg.Registry.Password,
+			PullUsername: cfg.Registry.PullUsername, PullPassword: cfg.Registry.PullPassword,
 		}),
 		checks.BuildHost(cfg.Gate.BuildHost, checks.BuildHostTarget{
 			Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,

@@ -167,7 +167,7 @@ func TestRegistry(t *testing.T) {
 	var bearer bool
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		user, pass, ok := r.BasicAuth()
-		good := ok && user == "push" && pass == "right"
+		good := ok && pass == "right" && (user == "push" || user == "pull")
 		switch {
 		case r.URL.Path == "/v2/" && !bearer && good:
 			w.WriteHeader(http.StatusOK)
@@ -180,7 +180,9 @@ func TestRegistry(t *testing.T) {
 		case r.URL.Path == "/token" && good && r.URL.Query().Get("service") == "reg":
 			_, _ = w.Write([]byte(`{"token":"t"}`))
 		default:
+			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
+			_, _ = w.Write([]byte(`{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}`))
 		}
 	}))
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{pair}}
@@ -193,14 +195,27 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("basic, right password: %v", err)
 	}
 	reg.Password = "wrong"
-	if _, err := probe(t, Registry(true, reg)); err == nil || err.Error() != "the registry at "+host+" refused the credentials of user push (HTTP 401)" {
+	if _, err := probe(t, Registry(true, reg)); err == nil || err.Error() != "the registry at "+host+" refused the push account push (HTTP 401)" {
 		t.Errorf("basic, wrong password: %v", err)
 	}
-	bearer = true
-	reg.Password = "right"
-	if _, err := probe(t, Registry(true, reg)); err != nil {
-		t.Errorf("bearer, right password: %v", err)
+	reg.Password, reg.PullUsername, reg.PullPassword = "right", "pull", "right"
+	if d, err := probe(t, Registry(true, reg)); err != nil || d != "registry accepts users push (push) and pull (pull)" {
+		t.Errorf("basic, both accounts: %q, %v", d, err)
 	}
+	reg.PullPassword = "wrong"
+	if _, err := probe(t, Registry(true, reg)); err == nil || err.Error() != "the registry at "+host+" refused the pull account pull (HTTP 401)" {
+		t.Errorf("basic, wrong pull password: %v", err)
+	}
+	reg.PullPassword = "right"
+	bearer = true
+	if _, err := probe(t, Registry(true, reg)); err != nil {
+		t.Errorf("bearer, right passwords: %v", err)
+	}
+	reg.PullPassword = "wrong"
+	if _, err := probe(t, Registry(true, reg)); err == nil || err.Error() != "the registry at "+host+` refused the pull account pull (HTTP 401: UNAUTHORIZED authentication required)` {
+		t.Errorf("bearer, wrong pull password: %v", err)
+	}
+	reg.PullPassword = "right"
 	reg.CA = nil // the system roots do not trust the test CA
 	if _, err := probe(t, Registry(true, reg)); err == nil || !strings.Contains(err.Error(), "registry unreachable") {
 		t.Errorf("untrusted certificate: %v", err)

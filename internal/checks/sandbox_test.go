@@ -41,7 +41,8 @@ func TestGateAgainstTheSandbox(t *testing.T) {
 	}
 	pg := PostgresTarget{Host: env.Postgres.PgpoolHost, Port: env.Postgres.PgpoolPort, User: env.Postgres.AdminUser,
 		Password: env.Postgres.AdminPassword, SSLMode: env.Postgres.SSLMode}
-	reg := RegistryTarget{Host: env.Registry.Host, CA: ca, Username: env.Registry.User, Password: env.Registry.Password}
+	reg := RegistryTarget{Host: env.Registry.Host, CA: ca, Username: env.Registry.User, Password: env.Registry.Password,
+		PullUsername: env.Registry.PullUser, PullPassword: env.Registry.PullPassword}
 	build := BuildHostTarget{Host: env.BuildHost.Host, Port: env.BuildHost.Port, User: env.BuildHost.User,
 		HostKey: hostKey, Signer: signer, Tools: []string{"git", "nix", "skopeo", "gunzip", "timeout"}}
 	traefik := TraefikTarget{IngressClass: "traefik", DeploymentNamespace: "kube-system", DeploymentName: "traefik"}
@@ -61,8 +62,13 @@ func TestGateAgainstTheSandbox(t *testing.T) {
 	}
 	badReg := reg
 	badReg.Password = "wrong"
-	if _, err := probe(t, Registry(true, badReg)); err == nil || !strings.Contains(err.Error(), "refused the credentials of user interhub-push") {
+	if _, err := probe(t, Registry(true, badReg)); err == nil || !strings.Contains(err.Error(), "refused the push account interhub-push (HTTP 401: UNAUTHORIZED") {
 		t.Errorf("wrong registry password: %v", err)
+	}
+	badPull := reg
+	badPull.PullPassword = "wrong"
+	if _, err := probe(t, Registry(true, badPull)); err == nil || !strings.Contains(err.Error(), "refused the pull account interhub-pull (HTTP 401: UNAUTHORIZED") {
+		t.Errorf("wrong pull password: %v", err)
 	}
 	badBuild := build
 	badBuild.HostKey = signer.PublicKey() // the client key is certainly not the host key

@@ -214,8 +214,15 @@ var badInputCases = []badCase{
 		func(t *testing.T, s *localstack.Stack, f string) expect {
 			s.SetSecret(t, f, "registry.password", "not-the-registry-password")
 			return expect{want: []string{gateHeader,
-				"gate check registry failed: the registry at 127.0.0.1:5443 refused the credentials of user interhub-push (HTTP 401)"},
+				"gate check registry failed: the registry at 127.0.0.1:5443 refused the push account interhub-push (HTTP 401: UNAUTHORIZED authentication required)"},
 				absent: []string{"not-the-registry-password"}}
+		}},
+	{"gate/registry-refuses-pull-credentials", "a pull secret the registry would refuse stops the run with the registry's message, before pods fail to pull",
+		func(t *testing.T, s *localstack.Stack, f string) expect {
+			s.SetSecret(t, f, "registry.pullPassword", "not-the-pull-password")
+			return expect{want: []string{gateHeader,
+				"gate check registry failed: the registry at 127.0.0.1:5443 refused the pull account interhub-pull (HTTP 401: UNAUTHORIZED authentication required)"},
+				absent: []string{"not-the-pull-password"}}
 		}},
 	{"gate/registry-with-another-ca", "a registry certificate the configured CA did not sign is not trusted",
 		func(t *testing.T, s *localstack.Stack, f string) expect {
