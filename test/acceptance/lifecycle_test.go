@@ -22,7 +22,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 
-	_ "github.com/lib/pq"
+	"github.com/lib/pq"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
 	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
@@ -508,12 +508,14 @@ func (p *project) getJSON(t *testing.T, path, apiKey string, v any) {
 	}
 }
 
-// writeHub adds a row to the app's hubs table, as the app role through pgpool.
+// writeHub adds a row to the app's hubs table, as the app role through pgpool. The statement is
+// sent as one simple query: through the stand-in's pgpool (4.3.5, raw mode) an INSERT sent with
+// the extended protocol (parameters) reports its row and is then lost.
 func (p *project) writeHub(t *testing.T, name string) {
 	t.Helper()
 	db := p.appDB(t)
 	defer db.Close()
-	if _, err := db.Exec(`INSERT INTO hubs (name) VALUES ($1) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+	if _, err := db.Exec(`INSERT INTO hubs (name) VALUES (` + pq.QuoteLiteral(name) + `) ON CONFLICT (name) DO NOTHING`); err != nil {
 		t.Fatalf("writing hub %q: %v", name, err)
 	}
 }
