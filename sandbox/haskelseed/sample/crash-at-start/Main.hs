@@ -1,12 +1,13 @@
 {-# LANGUAGE OverloadedStrings #-}
 {-# LANGUAGE ScopedTypeVariables #-}
--- | RunProdServer of the Inter-Hub sample app, revision crash-at-start: v2, plus hub limits it
--- reads from Config/hub-limits.json at start, a file this revision never added. It builds and
--- its image is complete, but the server exits 1 right after it starts, so a readiness probe never
--- passes. Otherwise the same program and image contract as v2 (see v2's Main.hs).
+-- | RunProdServer of the Inter-Hub sample app, v2 (hubs have a region) and the revisions branched
+-- off it (InterHub/Sample.hs says which): a stand-in for the IHP application with the same image
+-- contract. Environment: DATABASE_URL, IHP_SESSION_SECRET, IHP_BASEURL (required), PORT (8000),
+-- IHP_ENV, INTERHUB_API_KEY, INTERHUB_REVISION (set by the image), IHP_MIGRATION_DIR,
+-- MINIMUM_REVISION. It refuses to start on a database that lacks one of its migrations.
 module Main (main) where
 
-import Control.Exception (IOException, SomeException, bracket, displayException, fromException, try)
+import Control.Exception (SomeException, bracket, displayException, fromException, try)
 import Control.Monad (unless, void)
 import Data.Aeson (Value, encode, object, toJSON, (.=))
 import Data.Bits (xor, (.|.))
@@ -32,17 +33,10 @@ import System.Posix.Signals (Handler (..), installHandler, sigINT, sigTERM)
 import Text.Read (readMaybe)
 
 import InterHub.Runtime
+import InterHub.Sample
 
 prog :: String
 prog = "RunProdServer"
-
--- | Which sample revision this is; the commit comes from INTERHUB_REVISION.
-sampleVersion :: String
-sampleVersion = "crash-at-start"
-
--- | Where this revision expects its hub limits (relative to the working directory, /app).
-hubLimitsFile :: FilePath
-hubLimitsFile = "Config/hub-limits.json"
 
 data Config = Config
     { databaseUrl :: String
@@ -63,11 +57,7 @@ main = do
     env <- fromMaybe "Development" <$> lookupNonEmpty "IHP_ENV"
     let cfg = Config url key rev env base
     logLine ("Inter-Hub sample " ++ sampleVersion ++ " (revision " ++ rev ++ ", IHP_ENV " ++ env ++ ") starting")
-    limits <- try (BS.readFile hubLimitsFile)
-    case limits of
-        Left (e :: IOException) ->
-            exitWith1 prog ("cannot start: reading the hub limits: " ++ displayException e)
-        Right _ -> logLine ("hub limits read from " ++ hubLimitsFile)
+    checkAtStart >>= either (exitWith1 prog . ("cannot start: " ++)) pure
     checkMigrated url
     let settings =
             setHost "0.0.0.0" $
