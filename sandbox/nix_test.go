@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -63,17 +64,55 @@ func git(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// sampleCheckout makes a repository holding one of sandbox/haskelseed/sample's revisions.
+// sampleParent names the revision each directory of sandbox/haskelseed/sample but v1 (a whole
+// tree) holds the added and changed files of, as sample_origin in lib/buildhost.sh commits them.
+var sampleParent = map[string]string{"v2": "v1", "broken": "v2", "crash-at-start": "v2", "bad-migration": "v2"}
+
+// sampleCheckout makes a repository holding one of sandbox/haskelseed/sample's revisions: v1's
+// tree with each overlay on the way to the revision copied over it.
 func sampleCheckout(t *testing.T, sample string) string {
 	t.Helper()
 	dir := t.TempDir()
 	git(t, dir, "init", "-q", "-b", "main")
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join("haskelseed", "sample", sample))); err != nil {
-		t.Fatal(err)
+	var chain []string
+	for s := sample; s != ""; s = sampleParent[s] {
+		chain = append([]string{s}, chain...)
+	}
+	for _, s := range chain {
+		copyOver(t, filepath.Join("haskelseed", "sample", s), dir)
 	}
 	git(t, dir, "add", "-A")
 	git(t, dir, "commit", "-q", "-m", sample)
 	return dir
+}
+
+// copyOver copies the files below src to the same paths below dst, replacing those that exist.
+func copyOver(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, info.Mode().Perm())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 func nixBuild(t *testing.T, dir string, env []string, args ...string) (string, error) {

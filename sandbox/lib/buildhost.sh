@@ -6,10 +6,10 @@
 seed_dir() { echo "$state/haskelseed"; }
 
 # Commits of the sample app are made with fixed names and dates, so every revision is the same on
-# every machine.
+# every machine. sample/v1 is a whole tree; every later revision's directory holds only the files
+# it adds or changes, copied here over its parent revision, the commit checked out in $work.
 sample_commit() {
 	local work=$1 src=$2 msg=$3 date=$4
-	find "$work" -mindepth 1 -maxdepth 1 ! -name .git -exec rm -rf {} +
 	cp -r "$src/." "$work/"
 	git -C "$work" add -A
 	GIT_AUTHOR_DATE="$date" GIT_COMMITTER_DATE="$date" git -C "$work" commit -q -m "$msg"
@@ -20,7 +20,7 @@ sample_commit() {
 sample_stamp() {
 	local sample=$1
 	{
-		echo "history 2: v1 v2 | broken-build | crash-at-start | bad-migration"
+		echo "history 3: v1 v2 | broken-build | crash-at-start | bad-migration, each over its parent"
 		(cd "$sample" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
 	} | sha256sum | cut -c1-32
 }
@@ -37,7 +37,7 @@ sample_origin() {
 	git -C "$work" tag v1
 	sample_commit "$work" "$sample/v2" "Sample app v2: hub regions, new stylesheet and greeting" "2026-01-02T00:00:00Z"
 	git -C "$work" tag v2
-	# Revisions that fail, each on its own branch off main (v2):
+	# Revisions that fail, each on its own branch off main (v2) and made over v2's tree:
 	# a build that fails (its flake marks the image broken),
 	git -C "$work" checkout -q -b broken-build
 	sample_commit "$work" "$sample/broken" "Sample app: a build that fails" "2026-01-03T00:00:00Z"

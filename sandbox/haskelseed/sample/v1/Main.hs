@@ -33,13 +33,10 @@ import System.Posix.Signals (Handler (..), installHandler, sigINT, sigTERM)
 import Text.Read (readMaybe)
 
 import InterHub.Runtime
+import InterHub.Sample
 
 prog :: String
 prog = "RunProdServer"
-
--- | Which sample revision this is; the commit comes from INTERHUB_REVISION.
-sampleVersion :: String
-sampleVersion = "v1"
 
 data Config = Config
     { databaseUrl :: String
@@ -60,6 +57,7 @@ main = do
     env <- fromMaybe "Development" <$> lookupNonEmpty "IHP_ENV"
     let cfg = Config url key rev env base
     logLine ("Inter-Hub sample " ++ sampleVersion ++ " (revision " ++ rev ++ ", IHP_ENV " ++ env ++ ") starting")
+    checkAtStart >>= either (exitWith1 prog . ("cannot start: " ++)) pure
     checkMigrated url
     let settings =
             setHost "0.0.0.0" $

@@ -4,8 +4,9 @@
   # The sandbox's `nix` stand-in does not evaluate this file. It builds what the file describes
   # with Debian's GHC (the executables of inter-hub.cabal, `ghc -O1 -threaded`, stripped) and packs
   # the same image: the programs and their shared-library closure, cp and sh, CA certificates,
-  # /etc/passwd, /tmp, static/ and the migration files under /app. It honours two lines here:
-  # `meta.broken = true;` (the build fails) and a comment `sandbox: build-seconds N` (it waits).
+  # /etc/passwd, /tmp, static/ and the migration files under /app. It honours two lines:
+  # `meta.broken = true;` here or in sample.nix (the build fails) and a comment here
+  # `sandbox: build-seconds N` (it waits).
 
   inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.11";
 
@@ -62,6 +63,6 @@
             "org.opencontainers.image.title" = "inter-hub";
           };
         };
-      };
+      } // import ./sample.nix;
     };
 }

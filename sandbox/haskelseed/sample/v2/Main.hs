@@ -1,10 +1,10 @@
 {-# LANGUAGE OverloadedStrings #-}
 {-# LANGUAGE ScopedTypeVariables #-}
--- | RunProdServer of the Inter-Hub sample app, v2 (hubs have a region): a stand-in for the IHP
--- application with the same image contract. Environment: DATABASE_URL, IHP_SESSION_SECRET,
--- IHP_BASEURL (required), PORT (8000), IHP_ENV, INTERHUB_API_KEY, INTERHUB_REVISION (set by the
--- image), IHP_MIGRATION_DIR, MINIMUM_REVISION. It refuses to start on a database that lacks one
--- of its migrations.
+-- | RunProdServer of the Inter-Hub sample app, v2 (hubs have a region) and the revisions branched
+-- off it (InterHub/Sample.hs says which): a stand-in for the IHP application with the same image
+-- contract. Environment: DATABASE_URL, IHP_SESSION_SECRET, IHP_BASEURL (required), PORT (8000),
+-- IHP_ENV, INTERHUB_API_KEY, INTERHUB_REVISION (set by the image), IHP_MIGRATION_DIR,
+-- MINIMUM_REVISION. It refuses to start on a database that lacks one of its migrations.
 module Main (main) where
 
 import Control.Exception (SomeException, bracket, displayException, fromException, try)
@@ -33,13 +33,10 @@ import System.Posix.Signals (Handler (..), installHandler, sigINT, sigTERM)
 import Text.Read (readMaybe)
 
 import InterHub.Runtime
+import InterHub.Sample
 
 prog :: String
 prog = "RunProdServer"
-
--- | Which sample revision this is; the commit comes from INTERHUB_REVISION.
-sampleVersion :: String
-sampleVersion = "v2"
 
 data Config = Config
     { databaseUrl :: String
@@ -60,6 +57,7 @@ main = do
     env <- fromMaybe "Development" <$> lookupNonEmpty "IHP_ENV"
     let cfg = Config url key rev env base
     logLine ("Inter-Hub sample " ++ sampleVersion ++ " (revision " ++ rev ++ ", IHP_ENV " ++ env ++ ") starting")
+    checkAtStart >>= either (exitWith1 prog . ("cannot start: " ++)) pure
     checkMigrated url
     let settings =
             setHost "0.0.0.0" $
