@@ -111,6 +111,7 @@ graph: stack-select
 
 # One run of each timing on the stand-in (test/bench); prints a table, asserts nothing.
 bench: tools build sandbox-up
+	@$(TOOLS) build helm
 	@$(ENV) $(TEST_ENV) go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench
 
 lint:

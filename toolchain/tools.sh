@@ -28,6 +28,8 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PATH="$bin:$PATH"
 
 components=(pulumi language-go providers kubernetes-plugin kube traefik local-path-provisioner sops crane)
+# Built only when asked for (`tools.sh build helm`, make bench): not part of `build` with no names.
+optional=(helm)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -176,6 +178,14 @@ build_traefik() {
 		"$prefix/share/traefik/crds.yaml"
 }
 
+# The Helm CLI, for the benchmark's comparison with the workplan's manual `helm upgrade`. Its
+# version is pinned in toolchain/helm/go.mod (the provider's Helm library's version).
+build_helm() {
+	(cd "$here/helm" && run_step helm "$1" gobuild \
+		"-X helm.sh/helm/v3/internal/version.version=$(go list -m -f '{{.Version}}' helm.sh/helm/v3)" \
+		"$bin/helm" helm.sh/helm/v3/cmd/helm)
+}
+
 # The provisioner behind K3s's local-path StorageClass; its go.mod has no replaces.
 build_local_path_provisioner() {
 	run_step local-path-provisioner "$1" env GOBIN="$bin" go install -trimpath -ldflags "-s -w" \
@@ -202,9 +212,10 @@ build_one() {
 	providers) component providers "$here/providers" ;;
 	kube) component kube "$here/kube" ;;
 	traefik) component traefik "$here/traefik" ;;
+	helm) component helm "$here/helm" ;;
 	local-path-provisioner | sops | crane) component "$1" ;;
 	*)
-		say "unknown component '$1' (known: ${components[*]})"
+		say "unknown component '$1' (known: ${components[*]} ${optional[*]})"
 		exit 2
 		;;
 	esac
@@ -232,7 +243,7 @@ export SOPS_DISABLE_VERSION_CHECK=1
 EOF
 	;;
 prefix) echo "$prefix" ;;
-list) printf '%s\n' "${components[@]}" ;;
+list) printf '%s\n' "${components[@]}" "${optional[@]}" ;;
 *)
 	say "usage: tools.sh build [component...] | env | prefix | list"
 	exit 2
