@@ -18,6 +18,7 @@ func sampleEnv(dir string) Env {
 		StateDir: dir,
 		Kubernetes: Kubernetes{
 			Host: "127.0.0.1", Port: 16443, Kubeconfig: filepath.Join(dir, "kubeconfig"), Context: "sandbox",
+			Gateway: "10.42.0.1",
 		},
 		Postgres: Postgres{
 			PgpoolHost: "127.0.0.1", PgpoolPort: 15432, AdminUser: "railiance_admin",
@@ -26,7 +27,9 @@ func sampleEnv(dir string) Env {
 		BuildHost: BuildHost{
 			Host: "127.0.0.1", Port: 2222, User: "root", HostKey: "h.pub", PrivateKey: "k",
 		},
-		Registry: Registry{Host: "127.0.0.1:5443", User: "u", Password: "p", CAFile: "ca.crt"},
+		Registry: Registry{Host: "127.0.0.1:5443", User: "u", Password: "p", CAFile: "ca.crt",
+			PullUser: "pu", PullPassword: "pp"},
+		Ingress: Ingress{URL: "https://inter-hub.localhost", ConnectTo: "127.0.0.1:8443", CAFile: "ca.crt"},
 	}
 }
 
@@ -194,6 +197,7 @@ func TestCheckPassesWhenListenersAnswer(t *testing.T) {
 	e := sampleEnv(t.TempDir())
 	e.Kubernetes.Port, e.Postgres.PgpoolPort, e.BuildHost.Port = port, port, port
 	e.Registry.Host = fmt.Sprintf("127.0.0.1:%d", port)
+	e.Ingress.ConnectTo = e.Registry.Host
 	if err := e.Check(context.Background()); err != nil {
 		t.Fatal(err)
 	}
