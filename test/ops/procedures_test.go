@@ -238,6 +238,11 @@ func TestSmokeOnTheLocalStack(t *testing.T) {
 	if _, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "rollout", "status", "deployment/inter-hub", "--timeout=60s"); err != nil {
 		t.Fatal(err)
 	}
+	// Real pods finish their requests after SIGTERM before they go; wait until none is left.
+	if _, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "wait", "--for=delete", "pod", "-l", "app=inter-hub",
+		"--timeout=90s"); err != nil {
+		t.Fatal(err)
+	}
 	out, code = smoke()
 	t.Logf("interhub smoke with no ready pod:\n%s", out)
 	if code != 1 || !strings.Contains(out, "FAIL  landing page GET /") {
