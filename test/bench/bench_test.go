@@ -80,7 +80,7 @@ func BenchmarkDeploy(b *testing.B) {
 // output reads one stack output.
 func output(b *testing.B, s *localstack.Stack, name string) string {
 	b.Helper()
-	return strings.TrimSpace(s.MustRun(b, localstack.ShortTimeout, "stack", "output", name).Stdout)
+	return strings.TrimSpace(s.MustRunPlain(b, localstack.ShortTimeout, "stack", "output", name, "--stack", s.Stack).Stdout)
 }
 
 // waitServing polls the stack's /capabilities through Traefik until the pods report revision's
