@@ -61,10 +61,7 @@ func NewAppSecret(ctx *pulumi.Context, name string, args *AppSecretArgs, opts ..
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(args.Name),
 			Namespace: args.Namespace,
-			Labels: pulumi.StringMap{
-				"app.kubernetes.io/name":       pulumi.String("inter-hub"),
-				"app.kubernetes.io/managed-by": pulumi.String("pulumi"),
-			},
+			Labels:    secretLabels(),
 		},
 		Type:       pulumi.String("Opaque"),
 		StringData: data,
@@ -93,4 +90,12 @@ func checksum(data map[string]string) string {
 		fmt.Fprintf(h, "%s=%d:%s\x00", k, len(data[k]), data[k])
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// secretLabels are the labels of the Secrets the program writes into the app's namespace.
+func secretLabels() pulumi.StringMap {
+	return pulumi.StringMap{
+		"app.kubernetes.io/name":       pulumi.String("inter-hub"),
+		"app.kubernetes.io/managed-by": pulumi.String("pulumi"),
+	}
 }

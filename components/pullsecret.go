@@ -59,10 +59,7 @@ func NewPullSecret(ctx *pulumi.Context, name string, args *PullSecretArgs, opts 
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:      pulumi.String(args.Name),
 			Namespace: args.Namespace,
-			Labels: pulumi.StringMap{
-				"app.kubernetes.io/name":       pulumi.String("inter-hub"),
-				"app.kubernetes.io/managed-by": pulumi.String("pulumi"),
-			},
+			Labels:    secretLabels(),
 		},
 		Type: pulumi.String("kubernetes.io/dockerconfigjson"),
 		// Secret whether or not the password input was: the JSON holds it in plain text.

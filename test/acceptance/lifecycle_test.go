@@ -153,31 +153,33 @@ func TestLifecycle(t *testing.T) {
 		p.assertHubServed(t, sops["INTERHUB_API_KEY"], "Reboot Hub")
 	})
 
-	step(t, "a revision that crashes at start is rolled back by Helm, the old pods serving", func(t *testing.T) {
-		p.setConfig(t, "app.revision", p.Env.BuildHost.CrashTag)
-		_, err := p.up(t)
-		if err == nil {
-			t.Fatal("up of a revision that crashes at start succeeded")
+	// A revision that fails on the way in leaves v2 live: its image, its migrations, its pods.
+	failing := func(tag, what string, check func(t *testing.T, err error)) func(t *testing.T) {
+		return func(t *testing.T) {
+			p.setConfig(t, "app.revision", tag)
+			_, err := p.up(t)
+			if err == nil {
+				t.Fatalf("up of a revision that %s succeeded", what)
+			}
+			check(t, err)
+			p.setConfig(t, "app.revision", "v2")
+			p.assertImage(t, v2Image, "v2")
+			p.assertMigrations(t, "v2")
+			p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
 		}
-		if msg := err.Error(); !regexp.MustCompile(`(?i)release .*(failed|rolled back)|timed out|context deadline`).MatchString(msg) {
-			t.Errorf("up failed without naming the release failure:\n%s", msg)
-		}
-		p.setConfig(t, "app.revision", "v2")
-		p.assertImage(t, v2Image, "v2")
-		p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
-	})
-
-	step(t, "a migration that fails keeps the previous release serving", func(t *testing.T) {
-		p.setConfig(t, "app.revision", p.Env.BuildHost.BadMigrationTag)
-		_, err := p.up(t)
-		if err == nil {
-			t.Fatal("up of a revision whose migration fails succeeded")
-		}
-		p.setConfig(t, "app.revision", "v2")
-		p.assertImage(t, v2Image, "v2")
-		p.assertMigrations(t, "v2")
-		p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
-	})
+	}
+	step(t, "a revision that crashes at start is rolled back by Helm, the old pods serving",
+		failing(p.Env.BuildHost.CrashTag, "crashes at start", func(t *testing.T, err error) {
+			if !regexp.MustCompile(`(?i)release .*(failed|rolled back)|timed out|context deadline`).MatchString(err.Error()) {
+				t.Errorf("up failed without naming the release failure:\n%s", err)
+			}
+		}))
+	step(t, "a migration that fails keeps the previous release serving",
+		failing(p.Env.BuildHost.BadMigrationTag, "fails its migration", func(t *testing.T, err error) {
+			if !strings.Contains(err.Error(), "migrate") {
+				t.Errorf("up failed without naming the migration Job:\n%s", err)
+			}
+		}))
 
 	step(t, "rollback through history brings the first revision back without a rebuild", func(t *testing.T) {
 		builds := p.builds(t)
