@@ -474,12 +474,24 @@ func (p *project) smoke(t *testing.T, apiKey, revision string) {
 		smoke.Write(&b, rs)
 		t.Fatalf("smoke checks failed:\n%s", b.String())
 	}
-	var caps struct {
-		Revision string `json:"revision"`
-	}
-	p.getJSON(t, "/capabilities", "", &caps)
-	if want := p.commit(t, revision); caps.Revision != want {
-		t.Errorf("the pods serve revision %q, want %s (%s)", caps.Revision, want, revision)
+	// Old pods finish their requests after SIGTERM and may still answer for a while: wait until
+	// ten answers in a row come from the revision.
+	want := p.commit(t, revision)
+	deadline := time.Now().Add(time.Minute)
+	for streak := 0; streak < 10; {
+		var caps struct {
+			Revision string `json:"revision"`
+		}
+		p.getJSON(t, "/capabilities", "", &caps)
+		switch {
+		case caps.Revision == want:
+			streak++
+		case time.Now().After(deadline):
+			t.Fatalf("the pods serve revision %q, want %s (%s)", caps.Revision, want, revision)
+		default:
+			streak = 0
+			time.Sleep(200 * time.Millisecond)
+		}
 	}
 }
 
