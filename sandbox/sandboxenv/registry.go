@@ -12,14 +12,17 @@ import (
 )
 
 // TLSConfig trusts the sandbox CA only.
-func (r Registry) TLSConfig() (*tls.Config, error) {
-	pem, err := os.ReadFile(r.CAFile)
+func (r Registry) TLSConfig() (*tls.Config, error) { return caTLSConfig("registry", r.CAFile) }
+
+// caTLSConfig is a TLS client configuration that trusts only the CA in file (what names it).
+func caTLSConfig(what, file string) (*tls.Config, error) {
+	pem, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("registry CA: %w", err)
+		return nil, fmt.Errorf("%s CA: %w", what, err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("registry CA %s: no certificate found", r.CAFile)
+		return nil, fmt.Errorf("%s CA %s: no certificate found", what, file)
 	}
 	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}, nil
 }
