@@ -57,6 +57,16 @@ func TestBadConfigurations(t *testing.T) {
 			[]string{`inter-hub:registry.pullUsername: must not contain a colon, spaces or control characters: "interhub:pull"`}},
 		{"pull user is the push user", func(c map[string]string, _ *[]string) { c["inter-hub:registry.pullUsername"] = "interhub-push" },
 			[]string{"inter-hub:registry.pullUsername: must differ from inter-hub:registry.username (interhub-push): pods pull with a read-only account, not the build's push account"}},
+		{"gitea repository without owner", func(c map[string]string, _ *[]string) { c["inter-hub:registry.kind"] = "gitea" },
+			[]string{`inter-hub:registry.repository: a gitea registry (inter-hub:registry.kind) needs owner/name, like coulomb/inter-hub: "inter-hub" names no owner`}},
+		{"repository with the registry host", func(c map[string]string, _ *[]string) {
+			c["inter-hub:registry.repository"] = "127.0.0.1:5443/coulomb/inter-hub"
+		},
+			[]string{`inter-hub:registry.repository: holds the registry host; set only the path here ("coulomb/inter-hub"), the host is inter-hub:registry.host`}},
+		{"registry kind", func(c map[string]string, _ *[]string) { c["inter-hub:registry.kind"] = "harbor" },
+			[]string{`inter-hub:registry.kind: must be one of distribution, gitea, not "harbor"`}},
+		{"memory request above its limit", func(c map[string]string, _ *[]string) { c["inter-hub:app.memoryRequest"] = "1Gi" },
+			[]string{"inter-hub:app.memoryRequest: 1Gi is above inter-hub:app.memoryLimit (512Mi); a request may not exceed its limit"}},
 		{"misspelt key", func(c map[string]string, _ *[]string) { c["inter-hub:build.hostkey"] = "x" },
 			[]string{"inter-hub:build.hostkey: unknown key (did you mean inter-hub:build.hostKey?)"}},
 		{"unknown key", func(c map[string]string, _ *[]string) { c["inter-hub:colour"] = "blue" },
@@ -81,8 +91,21 @@ func TestBadConfigurations(t *testing.T) {
 			[]string{`inter-hub:pgpool.mode: must be one of bitnami, pgenc, none, not "pgbouncer"`}},
 		{"bitnami without namespace", func(c map[string]string, _ *[]string) {
 			c["inter-hub:pgpool.mode"] = "bitnami"
+			c["inter-hub:pgpool.service"] = "pgpool"
 			c["inter-hub:pgpool.deployment"] = "pgpool"
 		}, []string{"inter-hub:pgpool.namespace: missing (set it with: pulumi config set pgpool.namespace VALUE)"}},
+		{"bitnami without the Service", func(c map[string]string, _ *[]string) {
+			c["inter-hub:pgpool.mode"] = "bitnami"
+			c["inter-hub:pgpool.namespace"] = "railiance-platform"
+			c["inter-hub:pgpool.deployment"] = "pgpool"
+		}, []string{"inter-hub:pgpool.service: missing (set it with: pulumi config set pgpool.service VALUE)"}},
+		{"app host names another Service", func(c map[string]string, _ *[]string) {
+			c["inter-hub:pgpool.mode"] = "bitnami"
+			c["inter-hub:pgpool.namespace"] = "railiance-platform"
+			c["inter-hub:pgpool.service"] = "postgresql-ha-pgpool"
+			c["inter-hub:pgpool.deployment"] = "postgresql-ha-pgpool"
+			c["inter-hub:postgres.appHost"] = "pgpool.railiance-platform.svc"
+		}, []string{"inter-hub:postgres.appHost: names the Service railiance-platform/pgpool, but pgpool's is railiance-platform/postgresql-ha-pgpool (inter-hub:pgpool.namespace, inter-hub:pgpool.service)"}},
 		{"pgenc file missing", func(c map[string]string, _ *[]string) { c["inter-hub:pgpool.conf"] = "/nonexistent/pgpool.conf" },
 			[]string{"inter-hub:pgpool.conf: cannot read /nonexistent/pgpool.conf: no such file or directory"}},
 		{"sslmode", func(c map[string]string, _ *[]string) { c["inter-hub:postgres.sslmode"] = "maybe" },
@@ -104,11 +127,17 @@ func TestBadConfigurations(t *testing.T) {
 		{"quantity", func(c map[string]string, _ *[]string) { c["inter-hub:app.memoryLimit"] = "lots" },
 			[]string{`inter-hub:app.memoryLimit: not a Kubernetes quantity (like 250m, 512Mi or 1Gi): "lots"`}},
 		{"tls both", func(c map[string]string, _ *[]string) { c["inter-hub:ingress.clusterIssuer"] = "letsencrypt" },
-			[]string{"inter-hub:ingress.tlsSecret: set exactly one of inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer and inter-hub:ingress.defaultCertificate, not more"}},
+			[]string{"inter-hub:ingress.tlsSecret: set exactly one of inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer, inter-hub:ingress.certResolver and inter-hub:ingress.defaultCertificate, not more"}},
 		{"tls secret and default certificate", func(c map[string]string, _ *[]string) { c["inter-hub:ingress.defaultCertificate"] = "true" },
-			[]string{"inter-hub:ingress.tlsSecret: set exactly one of inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer and inter-hub:ingress.defaultCertificate, not more"}},
+			[]string{"inter-hub:ingress.tlsSecret: set exactly one of inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer, inter-hub:ingress.certResolver and inter-hub:ingress.defaultCertificate, not more"}},
+		{"tls secret and resolver", func(c map[string]string, _ *[]string) { c["inter-hub:ingress.certResolver"] = "le" },
+			[]string{"inter-hub:ingress.tlsSecret: set exactly one of " + oneTLS + ", not more"}},
+		{"resolver name", func(c map[string]string, _ *[]string) {
+			delete(c, "inter-hub:ingress.tlsSecret")
+			c["inter-hub:ingress.certResolver"] = "le.prod"
+		}, []string{`inter-hub:ingress.certResolver: not a Traefik resolver name (letters, digits, - and _): "le.prod"`}},
 		{"tls neither", func(c map[string]string, _ *[]string) { delete(c, "inter-hub:ingress.tlsSecret") },
-			[]string{"inter-hub:ingress.tlsSecret: missing: set exactly one of inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer and inter-hub:ingress.defaultCertificate (pulumi config set ingress.tlsSecret VALUE)"}},
+			[]string{"inter-hub:ingress.tlsSecret: missing: set exactly one of inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer, inter-hub:ingress.certResolver and inter-hub:ingress.defaultCertificate (pulumi config set ingress.tlsSecret VALUE)"}},
 		{"ingress host", func(c map[string]string, _ *[]string) { c["inter-hub:ingress.host"] = "Hub.Coulomb.Social" },
 			[]string{`inter-hub:ingress.host: not a lowercase DNS name: "Hub.Coulomb.Social"`}},
 		{"base url", func(c map[string]string, _ *[]string) { c["inter-hub:app.baseUrl"] = "hub.coulomb.social" },
@@ -119,6 +148,20 @@ func TestBadConfigurations(t *testing.T) {
 			[]string{`inter-hub:ingress.redirect: must be one of middleware, entrypoint, not "none"`}},
 		{"node selector", func(c map[string]string, _ *[]string) { c["inter-hub:app.nodeSelector"] = `["a"]` },
 			[]string{"inter-hub:app.nodeSelector: must be a mapping of node label to value"}},
+		{"dashboard not a path", func(c map[string]string, _ *[]string) {
+			c["inter-hub:smoke.dashboards"] = `["/admin/dashboards/hubs", "admin/dashboards/regions"]`
+		},
+			[]string{`inter-hub:smoke.dashboards: "admin/dashboards/regions" does not start with a single / (each entry is a path of the app, not a URL)`}},
+		{"dashboard as a URL", func(c map[string]string, _ *[]string) {
+			c["inter-hub:smoke.dashboards"] = `["https://hub.coulomb.social/admin"]`
+		},
+			[]string{`inter-hub:smoke.dashboards: "https://hub.coulomb.social/admin" does not start with a single / (each entry is a path of the app, not a URL)`}},
+		{"dashboard twice", func(c map[string]string, _ *[]string) {
+			c["inter-hub:smoke.dashboards"] = `["/admin/dashboards/hubs", "/admin/dashboards/hubs"]`
+		},
+			[]string{`inter-hub:smoke.dashboards: "/admin/dashboards/hubs" is listed more than once`}},
+		{"dashboards empty", func(c map[string]string, _ *[]string) { c["inter-hub:smoke.dashboards"] = `[]` },
+			[]string{"inter-hub:smoke.dashboards: must be a non-empty list of strings"}},
 		{"sops file missing", func(c map[string]string, _ *[]string) {
 			c["inter-hub:secrets.sopsFile"] = "deploy/secrets/nope.env.sops.yaml"
 		},
@@ -170,6 +213,8 @@ func TestBadConfigurations(t *testing.T) {
 		})
 	}
 }
+
+const oneTLS = "inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer, inter-hub:ingress.certResolver and inter-hub:ingress.defaultCertificate"
 
 func without(list []string, s string) []string {
 	var out []string

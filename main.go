@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -62,14 +63,17 @@ func program(runGate gateRunner) pulumi.RunFunc {
 	}
 }
 
-// buildTools are the commands the image build needs on the build host. A preview checks the
-// host's key and login only: listing the tools costs a login shell (0.2 s and more), and only
-// the build, which runs on up, needs them.
-func buildTools(dryRun bool) []string {
-	if dryRun {
+// fullCommit is a revision given as a whole commit id; only such a revision names its image's
+// tag (git-<commit>) without asking git on the build host.
+var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// imageLookup is the registry lookup for the revision's image, or nil when the revision is a
+// branch or tag name that only the build host can resolve.
+func imageLookup(repository, revision string) *checks.ImageLookup {
+	if !fullCommit.MatchString(revision) {
 		return nil
 	}
-	return []string{"git", "nix", "skopeo", "gunzip", "timeout"}
+	return &checks.ImageLookup{Repository: repository, Tag: "git-" + revision}
 }
 
 // deploy registers the whole graph and returns the stack outputs (none of them secret).
@@ -80,30 +84,21 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		return nil, err
 	}
 
-	// The readiness gate probes the real systems, in preview too; a failure stops here.
-	gate := runGate(ctx.Context(), cfg.Gate.Timeout,
-		checks.Nodes(cfg.Gate.Nodes, cfg.Kubernetes.Target),
-		checks.Traefik(cfg.Gate.Traefik, cfg.Kubernetes.Target, checks.TraefikTarget{
-			IngressClass:        cfg.Ingress.ClassName,
-			DeploymentNamespace: cfg.Gate.TraefikNamespace,
-			DeploymentName:      cfg.Gate.TraefikDeployment,
-			MiddlewareCRD:       cfg.Ingress.Redirect == stacks.RedirectMiddleware,
-		}),
-		checks.Postgres(cfg.Gate.Postgres, checks.PostgresTarget{
-			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, SSLMode: cfg.Postgres.SSLMode,
-			User: cfg.Postgres.AdminUser, Password: cfg.Postgres.AdminPassword,
-		}),
-		checks.Registry(cfg.Gate.Registry, checks.RegistryTarget{
-			Host: cfg.Registry.Host, CA: cfg.Registry.CA,
-			Username: cfg.Registry.Username, Password: cfg.Registry.Password,
-			PullUsername: cfg.Registry.PullUsername, PullPassword: cfg.Registry.PullPassword,
-		}),
-		checks.BuildHost(cfg.Gate.BuildHost, checks.BuildHostTarget{
-			Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,
-			HostKey: cfg.Build.PublicKey, Signer: cfg.Build.Signer,
-			Tools: buildTools(ctx.DryRun()),
-		}),
-	)
+	// The readiness gate probes the real systems, in preview too; a failure stops here. The
+	// registry check also looks for the revision's image: when it is there no build runs, and
+	// the build host is checked only when one will.
+	lookup := imageLookup(cfg.Registry.Repository, cfg.App.Revision)
+	gate := runGate(ctx.Context(), cfg.Gate.Timeout, readinessChecks(cfg, lookup)...)
+	prebuilt := ""
+	if lookup != nil && lookup.Digest != "" {
+		prebuilt = cfg.Registry.Host + "/" + cfg.Registry.Repository + "@" + lookup.Digest
+	}
+	buildHost := buildHostCheck(cfg, ctx.DryRun())
+	if prebuilt == "" {
+		gate = append(gate, runGate(ctx.Context(), cfg.Gate.Timeout, buildHost)...)
+	} else {
+		gate = append(gate, checks.NotNeeded(buildHost, "the registry has the revision's image "+prebuilt))
+	}
 	if err := gate.Err(); err != nil {
 		return nil, err
 	}
@@ -199,6 +194,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		RegistryUser:     cfg.Registry.Username,
 		RegistryPassword: pulumi.ToSecret(pulumi.String(cfg.Registry.Password)).(pulumi.StringOutput),
 		TimeoutSeconds:   cfg.Build.Timeout,
+		Prebuilt:         prebuilt,
 	}, use)
 	if err != nil {
 		return nil, err
@@ -239,9 +235,10 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		ClassName:          cfg.Ingress.ClassName,
 		ServiceName:        cfg.Release.Name, // the chart names its Service after the release
 		ServicePort:        "http",
-		TLSSecret:          cfg.Ingress.TLSSecret,
-		ClusterIssuer:      cfg.Ingress.ClusterIssuer,
-		DefaultCertificate: cfg.Ingress.DefaultCertificate,
+		TLSSecret:          tlsName(cfg.Ingress.TLS, stacks.TLSFromSecret),
+		ClusterIssuer:      tlsName(cfg.Ingress.TLS, stacks.TLSFromClusterIssuer),
+		CertResolver:       tlsName(cfg.Ingress.TLS, stacks.TLSFromCertResolver),
+		DefaultCertificate: cfg.Ingress.TLS.Source == stacks.TLSFromDefaultCertificate,
 		Redirect:           cfg.Ingress.Redirect,
 		DependsOn:          []pulumi.Resource{release.Helm},
 	}, use); err != nil {
@@ -255,4 +252,12 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		"namespace":       ns.Name,
 		"databaseName":    db.DatabaseName,
 	}, nil
+}
+
+// tlsName is the name of the certificate source when it is of the given kind, else empty.
+func tlsName(t stacks.TLS, source stacks.TLSSource) string {
+	if t.Source != source {
+		return ""
+	}
+	return t.Name
 }

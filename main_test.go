@@ -4,29 +4,34 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"maps"
+	"net"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/chartdigest"
 	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
+	"github.com/coulomb-social/inter-hub-deploy/stacks"
 )
 
 const (
-	tRelease    = "kubernetes:helm.sh/v3:Release"
-	tSecret     = "kubernetes:core/v1:Secret"
-	tIngress    = "kubernetes:networking.k8s.io/v1:Ingress"
-	tRole       = "postgresql:index/role:Role"
-	tDatabase   = "postgresql:index/database:Database"
-	tRemote     = "command:remote:Command"
-	tLocal      = "command:local:Command"
-	tPassword   = "random:index/randomPassword:RandomPassword"
-	tNamespace  = "kubernetes:core/v1:Namespace"
-	tPatch      = "kubernetes:apps/v1:DeploymentPatch"
-	tMiddleware = "kubernetes:traefik.io/v1alpha1:Middleware"
+	tRelease     = "kubernetes:helm.sh/v3:Release"
+	tSecret      = "kubernetes:core/v1:Secret"
+	tIngress     = "kubernetes:networking.k8s.io/v1:Ingress"
+	tRole        = "postgresql:index/role:Role"
+	tDatabase    = "postgresql:index/database:Database"
+	tRemote      = "command:remote:Command"
+	tLocal       = "command:local:Command"
+	tPassword    = "random:index/randomPassword:RandomPassword"
+	tNamespace   = "kubernetes:core/v1:Namespace"
+	tPatch       = "kubernetes:apps/v1:DeploymentPatch"
+	tSecretPatch = "kubernetes:core/v1:SecretPatch"
+	tMiddleware  = "kubernetes:traefik.io/v1alpha1:Middleware"
 )
 
 // graph runs the program on the fixture's configuration with the given changes applied.
@@ -422,48 +427,139 @@ func TestPgEncStepPassesThePasswordOnStdin(t *testing.T) {
 	}
 }
 
-func TestBitnamiStepWritesUsersSecretAndRestartsPgpool(t *testing.T) {
-	m, _, _ := graph(t, func(c map[string]string) {
-		c["inter-hub:pgpool.mode"] = "bitnami"
-		c["inter-hub:pgpool.namespace"] = "railiance-platform"
-		c["inter-hub:pgpool.deployment"] = "pgpool"
-		delete(c, "inter-hub:pgpool.conf")
-		delete(c, "inter-hub:pgpool.keyFile")
-	})
+// bitnamiConfig switches the fixture's stack to bitnami's pgpool in railiance-platform.
+func bitnamiConfig(c map[string]string) {
+	c["inter-hub:pgpool.mode"] = "bitnami"
+	c["inter-hub:pgpool.namespace"] = "railiance-platform"
+	c["inter-hub:pgpool.service"] = "pgpool"
+	c["inter-hub:pgpool.deployment"] = "pgpool"
+	delete(c, "inter-hub:pgpool.conf")
+	delete(c, "inter-hub:pgpool.keyFile")
+}
+
+// usersSecret is the platform's users Secret as the cluster holds it (data base64-encoded).
+func usersSecret(usernames, passwords string, extra map[string]string) resource.PropertyMap {
+	data := resource.PropertyMap{
+		"usernames": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(usernames))),
+		"passwords": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(passwords))),
+	}
+	for k, v := range extra {
+		data[resource.PropertyKey(k)] = resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(v)))
+	}
+	return resource.PropertyMap{"kind": resource.NewProperty("Secret"), "data": resource.NewProperty(data)}
+}
+
+const usersSecretID = "railiance-platform/inter-hub-pgpool-users"
+
+func decoded(t *testing.T, v resource.PropertyValue) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(unwrap(v).StringValue())
+	if err != nil {
+		t.Fatalf("not base64: %v", err)
+	}
+	return string(b)
+}
+
+func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
+	f := testfixture.New(t, "https://127.0.0.1:16443")
+	cfg, secrets := f.Clone()
+	bitnamiConfig(cfg)
+	// Another app's entry first, then this stack's role with a password of an earlier rotation,
+	// and a key of the platform's own.
+	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret(
+		"other_app;inter_hub", "other-app-password;stale-password", map[string]string{"note": "platform"})}}
+	m, _, _, err := runProgramOn(t, m, cfg, secrets, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(m.ofType(tLocal)) != 0 {
 		t.Error("bitnami mode runs pg_enc")
 	}
-	users := m.one(t, tSecret, "database-pgpool-users")
-	md := users.Inputs["metadata"].ObjectValue()
-	if md["name"].StringValue() != "inter-hub-pgpool-users" || md["namespace"].StringValue() != "railiance-platform" {
-		t.Errorf("users secret metadata = %v", md)
+	for _, r := range m.ofType(tSecret) {
+		if r.Name == "database-pgpool-users" {
+			t.Error("the users Secret is written whole")
+		}
 	}
-	data := unwrap(users.Inputs["stringData"]).ObjectValue()
-	if unwrap(data["usernames"]).StringValue() != "inter_hub" {
-		t.Errorf("usernames = %v", data["usernames"])
+	if len(m.reads) != 1 || m.reads[0].Type != tSecret || m.reads[0].ReadRPC.GetId() != usersSecretID {
+		t.Fatalf("reads = %v, want the users Secret %s", m.reads, usersSecretID)
 	}
-	pw := unwrap(data["passwords"]).StringValue()
-	if strings.ContainsAny(pw, ",; \t") || len(pw) != 32 {
-		t.Errorf("password %q unusable in bitnami's lists", pw)
+	read := m.reads[0].ReadRPC
+	if !strings.Contains(read.GetParent(), "inter-hub:database:Database::database") || !strings.Contains(read.GetProvider(), "::providers-kubernetes") {
+		t.Errorf("read: parent %q, provider %q", read.GetParent(), read.GetProvider())
 	}
-	if !users.RPC.GetRetainOnDelete() {
-		t.Error("users secret is not retained on delete")
+
+	patch := m.one(t, tSecretPatch, "database-pgpool-users")
+	md := patch.Inputs["metadata"].ObjectValue()
+	ann := md["annotations"].ObjectValue()
+	if md["name"].StringValue() != "inter-hub-pgpool-users" || md["namespace"].StringValue() != "railiance-platform" ||
+		ann["pulumi.com/patchFieldManager"].StringValue() != "inter-hub-pgpool-users" || ann["pulumi.com/patchForce"].StringValue() != "true" {
+		t.Errorf("users patch metadata = %v", md)
 	}
-	patch := m.one(t, tPatch, "database-pgpool-restart")
-	pmd := patch.Inputs["metadata"].ObjectValue()
+	if _, labelled := md["labels"]; labelled {
+		t.Error("the patch labels the platform's Secret as the program's")
+	}
+	if _, plain := patch.Inputs["stringData"]; plain {
+		t.Error("the patch sets stringData")
+	}
+	if !patch.Inputs["data"].IsSecret() {
+		t.Fatal("the patch's data is not secret")
+	}
+	data := unwrap(patch.Inputs["data"]).ObjectValue()
+	if len(data) != 2 {
+		t.Errorf("patch data keys = %v, want only usernames and passwords", slices.Collect(maps.Keys(data)))
+	}
+	ours := fakePassword("database-password", m.one(t, tPassword, "database-password").Inputs)
+	if got := decoded(t, data["usernames"]); got != "other_app,inter_hub" {
+		t.Errorf("usernames = %q, want the other app's entry kept in place and ours", got)
+	}
+	if got := decoded(t, data["passwords"]); got != "other-app-password,"+ours {
+		t.Errorf("passwords = %q, want the other app's password as it was and our new one", got)
+	}
+	if !patch.RPC.GetRetainOnDelete() {
+		t.Error("users patch is not retained on delete: deleting it would relinquish every app's entry")
+	}
+	for _, dep := range []*registered{m.one(t, tRole, "database-role"), m.one(t, tDatabase, "database-db")} {
+		if !slices.Contains(patch.RPC.GetDependencies(), dep.URN) {
+			t.Errorf("the users patch does not wait for %s", dep.URN)
+		}
+	}
+
+	restart := m.one(t, tPatch, "database-pgpool-restart")
+	pmd := restart.Inputs["metadata"].ObjectValue()
 	if pmd["name"].StringValue() != "pgpool" || pmd["annotations"].ObjectValue()["pulumi.com/patchFieldManager"].StringValue() != "inter-hub-pgpool-users" {
-		t.Errorf("patch metadata = %v", pmd)
+		t.Errorf("restart metadata = %v", pmd)
 	}
-	ann := patch.Inputs["spec"].ObjectValue()["template"].ObjectValue()["metadata"].ObjectValue()["annotations"].ObjectValue()
-	if got := ann["inter-hub.coulomb.social/pgpool-users"]; got.IsSecret() || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(got.StringValue()) {
+	tmpl := restart.Inputs["spec"].ObjectValue()["template"].ObjectValue()["metadata"].ObjectValue()["annotations"].ObjectValue()
+	if got := tmpl["inter-hub.coulomb.social/pgpool-users"]; got.IsSecret() || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(got.StringValue()) {
 		t.Errorf("restart annotation = %v", got)
 	}
-	if !slices.Contains(patch.RPC.GetDependencies(), users.URN) {
-		t.Error("the restart does not wait for the users secret")
+	if !slices.Contains(restart.RPC.GetDependencies(), patch.URN) {
+		t.Error("the restart does not wait for the users patch")
 	}
 	rel := m.one(t, tRelease, "release")
-	if !slices.Contains(rel.RPC.GetDependencies(), patch.URN) {
+	if !slices.Contains(rel.RPC.GetDependencies(), restart.URN) {
 		t.Error("the release does not wait for the pgpool restart")
+	}
+	// No input of any registration holds the other app's password.
+	for _, r := range m.all() {
+		if r == patch {
+			continue
+		}
+		if strings.Contains(resource.NewProperty(r.Inputs).String(), "other-app-password") {
+			t.Errorf("%s %s holds the other app's password", r.Type, r.Name)
+		}
+	}
+}
+
+// A Secret pgpool could not read (lists of different lengths) stops the program with its name.
+func TestBitnamiStepRefusesUnevenUserLists(t *testing.T) {
+	f := testfixture.New(t, "https://127.0.0.1:16443")
+	cfg, secrets := f.Clone()
+	bitnamiConfig(cfg)
+	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret("a,b", "pa", nil)}}
+	_, _, _, err := runProgramOn(t, m, cfg, secrets, nil)
+	if err == nil || !strings.Contains(err.Error(), "pgpool users secret "+usersSecretID+": the usernames and passwords lists differ in length (2 and 1)") {
+		t.Errorf("error = %v", err)
 	}
 }
 
@@ -526,6 +622,36 @@ func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 	}
 }
 
+// With Traefik's resolver the Ingress names it and no Secret; the gate looks for the resolver in
+// Traefik's Deployment.
+func TestIngressWithTraefiksCertResolver(t *testing.T) {
+	f := testfixture.New(t, "https://127.0.0.1:16443")
+	cfg, secrets := f.Clone()
+	delete(cfg, "inter-hub:ingress.tlsSecret")
+	cfg["inter-hub:ingress.certResolver"] = "le"
+	gate := &gateRecorder{}
+	m, _, _, err := runProgram(t, cfg, secrets, gate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ing := m.one(t, tIngress, "ingress").Inputs
+	ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
+	if got := ann["traefik.ingress.kubernetes.io/router.tls.certresolver"]; !got.IsString() || got.StringValue() != "le" {
+		t.Errorf("annotations = %v", ann)
+	}
+	if _, ok := ann["cert-manager.io/cluster-issuer"]; ok {
+		t.Error("the Ingress asks cert-manager too")
+	}
+	if _, named := ing["spec"].ObjectValue()["tls"].ArrayValue()[0].ObjectValue()["secretName"]; named {
+		t.Error("the Ingress names a TLS Secret")
+	}
+	for _, c := range gate.checks {
+		if c.Name == "certificates" && !c.Enabled {
+			t.Error("the certificates check does not run")
+		}
+	}
+}
+
 // With Traefik's default certificate the Ingress's TLS names the host and no Secret: Traefik
 // drops an Ingress whose named Secret does not exist.
 func TestIngressWithTraefiksDefaultCertificate(t *testing.T) {
@@ -562,11 +688,13 @@ func TestGateChecksArePresentAndRecorded(t *testing.T) {
 	var names []string
 	for _, c := range gate.checks {
 		names = append(names, c.Name)
-		if c.Enabled == (c.Name == "registry") {
+		// registry (and its owner): switched off; pgpool's: the fixture's pgpool is not bitnami's.
+		off := strings.HasPrefix(c.Name, "registry") || strings.HasPrefix(c.Name, "pgpool")
+		if c.Enabled == off {
 			t.Errorf("check %s enabled = %v", c.Name, c.Enabled)
 		}
 	}
-	if want := []string{"nodes", "traefik", "postgres", "registry", "buildHost"}; !slices.Equal(names, want) {
+	if want := []string{"nodes", "traefik", "certificates", "pgpool", "pgpoolUsers", "postgres", "postgresTLS", "registry", "registryOwner", "buildHost"}; !slices.Equal(names, want) {
 		t.Errorf("gate checks = %v, want %v", names, want)
 	}
 	g := m.one(t, "inter-hub:gate:Gate", "gate")
@@ -649,4 +777,124 @@ func TestBuildToolsAreCheckedOnUpNotPreview(t *testing.T) {
 			t.Errorf("up does not check for %s on the build host", tool)
 		}
 	}
+}
+
+// With bitnami's pgpool the gate looks for its Service, Deployment and users Secret under the
+// configured names, and for the app's port on the Service the app connects to.
+func TestBitnamiGateChecksAddressTheConfiguredPgpool(t *testing.T) {
+	f := testfixture.New(t, "https://127.0.0.1:16443")
+	cfg, secrets := f.Clone()
+	cfg["inter-hub:pgpool.mode"] = "bitnami"
+	cfg["inter-hub:pgpool.namespace"] = "railiance-platform"
+	cfg["inter-hub:pgpool.service"] = "postgresql-ha-pgpool"
+	cfg["inter-hub:pgpool.deployment"] = "postgresql-ha-pgpool"
+	cfg["inter-hub:postgres.appHost"] = "postgresql-ha-pgpool.railiance-platform.svc.cluster.local"
+	cfg["inter-hub:postgres.appPort"] = "6432"
+	delete(cfg, "inter-hub:pgpool.conf")
+	delete(cfg, "inter-hub:pgpool.keyFile")
+	gate := &gateRecorder{fail: map[string]string{"pgpool": "Service railiance-platform/postgresql-ha-pgpool not found"}}
+	_, _, _, err := runProgram(t, cfg, secrets, gate)
+	if err == nil || !strings.Contains(err.Error(), "gate check pgpool failed: Service railiance-platform/postgresql-ha-pgpool not found") {
+		t.Fatalf("program error = %v", err)
+	}
+	enabled := map[string]bool{}
+	for _, c := range gate.checks {
+		enabled[c.Name] = c.Enabled
+	}
+	if !enabled["pgpool"] || !enabled["pgpoolUsers"] {
+		t.Errorf("pgpool checks enabled = %v", enabled)
+	}
+	cfg["inter-hub:gate.pgpool"] = "false"
+	gate = &gateRecorder{}
+	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret("", "", nil)}}
+	if _, _, _, err := runProgramOn(t, m, cfg, secrets, gate); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range gate.checks {
+		if strings.HasPrefix(c.Name, "pgpool") && c.Enabled {
+			t.Errorf("%s runs with gate.pgpool false", c.Name)
+		}
+	}
+}
+
+// The TLS probe fails a stack that requires TLS of an endpoint that offers none; it names the
+// settings that require it.
+func TestTLSRequiredBy(t *testing.T) {
+	p := stacks.Postgres{Host: "pgpool", Port: 5432, SSLMode: "require", AppHost: "pgpool", AppPort: 5432, AppSSLMode: "require"}
+	if got := tlsRequiredBy(p); !slices.Equal(got, []string{"inter-hub:postgres.sslmode is require"}) {
+		t.Errorf("require: %q", got)
+	}
+	p.SSLMode = "disable"
+	if got := tlsRequiredBy(p); !slices.Equal(got, []string{"inter-hub:postgres.appSslmode is require"}) {
+		t.Errorf("app only: %q", got)
+	}
+	p.AppHost = "10.42.0.1" // the app's endpoint is another one: not probed here
+	if got := tlsRequiredBy(p); len(got) != 0 {
+		t.Errorf("other endpoint: %q", got)
+	}
+}
+
+// closedPort is a local TCP port nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// `pulumi preview --stack railiance01` with every operator value set but nothing reachable: the
+// gate's real probes all fail, and the one error the program reports names, for each check, the
+// assumption it could not verify; nothing is registered.
+func TestUnreachableRailianceListsEveryUnverifiedAssumption(t *testing.T) {
+	f := testfixture.New(t, "https://127.0.0.1:"+closedPort(t))
+	cfg, secrets := f.Railiance01(t, ".")
+	// The real hosts would need DNS; closed local ports fail the same way, at once.
+	cfg["inter-hub:postgres.host"] = "127.0.0.1"
+	cfg["inter-hub:postgres.port"] = closedPort(t)
+	cfg["inter-hub:registry.host"] = "127.0.0.1:" + closedPort(t)
+	cfg["inter-hub:build.host"] = "127.0.0.1"
+	cfg["inter-hub:build.port"] = closedPort(t)
+	gate := &gateRecorder{probe: true, timeout: 10 * time.Second}
+	m, _, _, err := runProgram(t, cfg, secrets, gate)
+	if err == nil {
+		t.Fatal("the program passed the gate with nothing reachable")
+	}
+	msg := err.Error()
+	if strings.Count(msg, "readiness gate failed, nothing was changed:") != 1 {
+		t.Errorf("not one report:\n%s", msg)
+	}
+	for _, c := range gate.checks {
+		if !c.Enabled {
+			t.Errorf("check %s does not run for railiance01", c.Name)
+		}
+		if !strings.Contains(msg, "gate check "+c.Name+" failed: ") {
+			t.Errorf("the report lacks check %s:\n%s", c.Name, msg)
+		}
+	}
+	for _, want := range []string{
+		"unverified: pgpool's Service railiance-platform/pgpool (inter-hub:pgpool.service) and Deployment railiance-platform/pgpool (inter-hub:pgpool.deployment) exist",
+		"unverified: the users Secret railiance-platform/inter-hub-pgpool-users (inter-hub:pgpool.usersSecret) exists and is the one pgpool's Deployment reads its custom users from",
+		"unverified: 127.0.0.1:" + cfg["inter-hub:postgres.port"] + " offers TLS (needed: inter-hub:postgres.sslmode is require)",
+		"unverified: cert-manager's ClusterIssuer letsencrypt-prod (inter-hub:ingress.clusterIssuer) exists and is Ready",
+		"unverified: the registry owner coulomb (of inter-hub:registry.repository) is a Gitea user or organization whose packages interhub-push may read",
+		"unverified: the admin railiance_admin (inter-hub:postgres.adminUser) logs in at 127.0.0.1:",
+		"unverified: the build host 127.0.0.1:" + cfg["inter-hub:build.port"] + " (inter-hub:build.host) presents the pinned host key",
+		"unverified: the IngressClass traefik (inter-hub:ingress.className) and Traefik's Deployment kube-system/traefik (inter-hub:gate.traefikDeployment) exist",
+		"gate check postgresTLS failed: cannot ask 127.0.0.1:",
+		"gate check certificates failed: cluster unreachable at https://127.0.0.1:",
+	} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("the report lacks %q:\n%s", want, msg)
+		}
+	}
+	if n := strings.Count(msg, "\n    unverified: "); n != len(gate.checks) {
+		t.Errorf("%d unverified lines for %d checks:\n%s", n, len(gate.checks), msg)
+	}
+	if n := len(m.all()); n != 0 {
+		t.Errorf("%d resources registered", n)
+	}
+	t.Logf("the report:\n%s", msg)
 }

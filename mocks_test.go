@@ -24,6 +24,7 @@ type registered struct {
 	Custom     bool
 	Inputs     resource.PropertyMap
 	RPC        *pulumirpc.RegisterResourceRequest
+	ReadRPC    *pulumirpc.ReadResourceRequest // for reads
 	URN        string
 }
 
@@ -32,12 +33,36 @@ type registered struct {
 type mocks struct {
 	mu        sync.Mutex
 	resources []*registered
+	// reads are the objects the program read (Get functions); existing answers them by type and
+	// ID, and a read of anything else fails as a missing object would.
+	reads    []*registered
+	existing map[string]resource.PropertyMap
 }
+
+// existingKey is the key of an object in mocks.existing.
+func existingKey(typ, id string) string { return typ + " " + id }
 
 // fakeImage is what the mocked remote build prints.
 const fakeImage = "127.0.0.1:5443/inter-hub@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if in := args.ReadRPC; in != nil {
+		r := &registered{Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs, ReadRPC: in}
+		m.mu.Lock()
+		m.reads = append(m.reads, r)
+		state, ok := m.existing[existingKey(args.TypeToken, args.ID)]
+		m.mu.Unlock()
+		if !ok {
+			return "", nil, fmt.Errorf("%s %s not found", args.TypeToken, args.ID)
+		}
+		state = state.Copy()
+		for _, k := range in.GetAdditionalSecretOutputs() {
+			if v, ok := state[resource.PropertyKey(k)]; ok && !v.IsSecret() {
+				state[resource.PropertyKey(k)] = resource.MakeSecret(v)
+			}
+		}
+		return args.ID, state, nil
+	}
 	r := &registered{
 		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Inputs: args.Inputs, RPC: args.RegisterRPC,
 		URN: urnOf(args.RegisterRPC),
@@ -152,17 +177,23 @@ func (m *mocks) ofType(typ string) []*registered {
 	return out
 }
 
-// gateRecorder stands in for checks.Run: it records the checks and fails the named ones.
+// gateRecorder stands in for checks.Run: it records the checks and fails the named ones, or
+// with probe set runs them for real (bounded by timeout).
 type gateRecorder struct {
-	mu     sync.Mutex
-	checks []checks.Check
-	fail   map[string]string
+	mu      sync.Mutex
+	checks  []checks.Check
+	fail    map[string]string
+	probe   bool
+	timeout time.Duration
 }
 
-func (g *gateRecorder) run(_ context.Context, _ time.Duration, cs ...checks.Check) checks.Results {
+func (g *gateRecorder) run(ctx context.Context, _ time.Duration, cs ...checks.Check) checks.Results {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.checks = cs
+	g.checks = append(g.checks, cs...) // the gate runs in phases
+	if g.probe {
+		return checks.Run(ctx, g.timeout, cs...)
+	}
 	out := make(checks.Results, len(cs))
 	for i, c := range cs {
 		out[i] = checks.Result{Name: c.Name, Enabled: c.Enabled}
@@ -177,6 +208,12 @@ func (g *gateRecorder) run(_ context.Context, _ time.Duration, cs ...checks.Chec
 // registrations, the resolved stack outputs and their secretness.
 func runProgram(t *testing.T, config map[string]string, secretKeys []string, gate *gateRecorder) (*mocks, map[string]any, map[string]bool, error) {
 	t.Helper()
+	return runProgramOn(t, &mocks{}, config, secretKeys, gate)
+}
+
+// runProgramOn is runProgram with mocks that may answer reads of existing objects.
+func runProgramOn(t *testing.T, m *mocks, config map[string]string, secretKeys []string, gate *gateRecorder) (*mocks, map[string]any, map[string]bool, error) {
+	t.Helper()
 	cfgJSON, _ := json.Marshal(config)
 	keysJSON, _ := json.Marshal(secretKeys)
 	t.Setenv(pulumi.EnvConfig, string(cfgJSON))
@@ -186,7 +223,6 @@ func runProgram(t *testing.T, config map[string]string, secretKeys []string, gat
 	if gate == nil {
 		gate = &gateRecorder{}
 	}
-	m := &mocks{}
 	var mu sync.Mutex
 	values := map[string]any{}
 	secret := map[string]bool{}

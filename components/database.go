@@ -2,6 +2,7 @@ package components
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -15,6 +16,8 @@ import (
 	"github.com/pulumi/pulumi-postgresql/sdk/v3/go/postgresql"
 	"github.com/pulumi/pulumi-random/sdk/v4/go/random"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/pgpoolusers"
 )
 
 // PgpoolMode says how a new role becomes able to log in through pgpool, which authenticates
@@ -23,7 +26,8 @@ type PgpoolMode string
 
 const (
 	// PgpoolBitnami: bitnami postgresql-ha rebuilds pool_passwd at start from the Secret named
-	// by pgpool.customUsersSecret; the program owns that Secret and restarts pgpool.
+	// by pgpool.customUsersSecret; the program merges its role into that Secret and restarts
+	// pgpool.
 	PgpoolBitnami PgpoolMode = "bitnami"
 	// PgpoolPgEnc: pg_enc adds the AES-encrypted entry to a pool_passwd file reachable from where
 	// Pulumi runs; a running pgpool reads the file's new content at once.
@@ -194,37 +198,48 @@ func pgEncStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.
 	return cmd.ID(), nil
 }
 
-// bitnamiStep writes the users Secret that postgresql-ha's pgpool reads at start, then restarts
-// pgpool by changing an annotation of its pod template (server-side apply with its own field
-// manager, so nothing else of the platform's Deployment is touched). Both are retained on
-// delete: pgpool's pods would not start again with their users Secret gone, and the role they
-// name is retained too.
+// bitnamiStep adds the role to the users Secret that postgresql-ha's pgpool reads at start, then
+// restarts pgpool by changing an annotation of its pod template.
+//
+// The Secret is the platform's and lists every app's pgpool login in two parallel lists
+// (usernames, passwords), so it is merged, never replaced: the program reads it and writes back
+// both lists with only its own role's entry added or updated, by server-side apply under its own
+// field manager, touching no other key of the Secret. The patch and the restart are retained on
+// delete: relinquishing the lists would drop every app's entry, and the role they name is
+// retained too. Two writers updating the lists at the same moment can still lose one update;
+// the platform's own changes should go through the same read and merge.
 func bitnamiStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresql.Role, db *postgresql.Database,
 	password *random.RandomPassword, parent pulumi.ResourceOption) (pulumi.IDOutput, error) {
-	users, err := corev1.NewSecret(ctx, name+"-pgpool-users", &corev1.SecretArgs{
-		Metadata: &metav1.ObjectMetaArgs{
-			Name:      pulumi.String(p.UsersSecret),
-			Namespace: pulumi.String(p.Namespace),
-			Labels:    pulumi.StringMap{"app.kubernetes.io/managed-by": pulumi.String("pulumi"), "app.kubernetes.io/part-of": pulumi.String("inter-hub")},
+	secretName := p.Namespace + "/" + p.UsersSecret
+	current, err := corev1.GetSecret(ctx, name+"-pgpool-users-current", pulumi.ID(secretName), nil,
+		parent, pulumi.AdditionalSecretOutputs([]string{"data", "stringData"}))
+	if err != nil {
+		return pulumi.IDOutput{}, fmt.Errorf("reading the pgpool users secret %s: %w", secretName, err)
+	}
+	merged := pulumi.All(current.Data, role.Name, password.Result).ApplyT(func(v []any) (map[string]string, error) {
+		data, err := mergeUsers(v[0].(map[string]string), v[1].(string), v[2].(string))
+		if err != nil {
+			return nil, fmt.Errorf("pgpool users secret %s: %w", secretName, err)
+		}
+		return data, nil
+	}).(pulumi.StringMapOutput)
+	users, err := corev1.NewSecretPatch(ctx, name+"-pgpool-users", &corev1.SecretPatchArgs{
+		Metadata: &metav1.ObjectMetaPatchArgs{
+			Name:        pulumi.String(p.UsersSecret),
+			Namespace:   pulumi.String(p.Namespace),
+			Annotations: patchAnnotations(),
 		},
-		Type: pulumi.String("Opaque"),
-		StringData: pulumi.StringMap{
-			"usernames": role.Name,
-			"passwords": password.Result,
-		},
+		Data: pulumi.ToSecret(merged).(pulumi.StringMapOutput),
 	}, parent, pulumi.DependsOn([]pulumi.Resource{role, db}), pulumi.RetainOnDelete(true))
 	if err != nil {
-		return pulumi.IDOutput{}, fmt.Errorf("pgpool users secret: %w", err)
+		return pulumi.IDOutput{}, fmt.Errorf("pgpool users secret %s: %w", secretName, err)
 	}
 	checksum := passwordDigest(role, password)
 	restart, err := appsv1.NewDeploymentPatch(ctx, name+"-pgpool-restart", &appsv1.DeploymentPatchArgs{
 		Metadata: &metav1.ObjectMetaPatchArgs{
-			Name:      pulumi.String(p.Deployment),
-			Namespace: pulumi.String(p.Namespace),
-			Annotations: pulumi.StringMap{
-				"pulumi.com/patchFieldManager": pulumi.String("inter-hub-pgpool-users"),
-				"pulumi.com/patchForce":        pulumi.String("true"),
-			},
+			Name:        pulumi.String(p.Deployment),
+			Namespace:   pulumi.String(p.Namespace),
+			Annotations: patchAnnotations(),
 		},
 		Spec: &appsv1.DeploymentSpecPatchArgs{
 			Template: &corev1.PodTemplateSpecPatchArgs{
@@ -238,4 +253,34 @@ func bitnamiStep(ctx *pulumi.Context, name string, p PgpoolArgs, role *postgresq
 		return pulumi.IDOutput{}, fmt.Errorf("pgpool restart: %w", err)
 	}
 	return restart.ID(), nil
+}
+
+// patchAnnotations make the program's server-side apply patches of the platform's objects use
+// one named field manager, and take over the fields they set from whoever set them before.
+func patchAnnotations() pulumi.StringMap {
+	return pulumi.StringMap{
+		"pulumi.com/patchFieldManager": pulumi.String("inter-hub-pgpool-users"),
+		"pulumi.com/patchForce":        pulumi.String("true"),
+	}
+}
+
+// mergeUsers returns the users Secret's two lists (base64, as a Secret's data holds them) with
+// role's password set and every other entry as it was.
+func mergeUsers(data map[string]string, role, password string) (map[string]string, error) {
+	plain := map[string]string{}
+	for _, k := range []string{pgpoolusers.UsernamesKey, pgpoolusers.PasswordsKey} {
+		b, err := base64.StdEncoding.DecodeString(data[k])
+		if err != nil {
+			return nil, fmt.Errorf("key %s is not base64", k)
+		}
+		plain[k] = string(b)
+	}
+	users, passwords, err := pgpoolusers.Merge(plain[pgpoolusers.UsernamesKey], plain[pgpoolusers.PasswordsKey], role, password)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{
+		pgpoolusers.UsernamesKey: base64.StdEncoding.EncodeToString([]byte(users)),
+		pgpoolusers.PasswordsKey: base64.StdEncoding.EncodeToString([]byte(passwords)),
+	}, nil
 }

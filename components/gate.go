@@ -7,7 +7,7 @@ import (
 // GateArgs is the outcome of the readiness gate, which runs before any resource is registered
 // (a failing gate stops the program, so a Gate only ever records passed or disabled checks).
 type GateArgs struct {
-	// Checks maps each check's name to "passed" or "disabled".
+	// Checks maps each check's name to "passed", "disabled" or "not needed".
 	Checks map[string]string
 }
 

@@ -34,6 +34,13 @@ type ImageBuildArgs struct {
 	RegistryPassword pulumi.StringInput // secret
 
 	TimeoutSeconds int
+
+	// Prebuilt is the revision's image by digest when the registry has it already (the gate
+	// looks). Then nothing connects to the build host: the command keeps what its state holds
+	// and the image is this one, so previews, config changes and rollbacks need no build host.
+	// Only a stack that has never built anything creates the command, which then finds the
+	// image and skips the build.
+	Prebuilt string
 }
 
 // ImageBuild builds the app image with Nix on the build host and pushes it to the registry.
@@ -44,15 +51,27 @@ type ImageBuild struct {
 	Image pulumi.StringOutput
 }
 
+// commandInputs are every input of the build command: with a prebuilt image none of their
+// changes may reconnect to the build host.
+var commandInputs = []string{"connection", "create", "stdin", "triggers", "logging", "addPreviousOutputInEnv"}
+
 var imageRef = regexp.MustCompile(`^[^\s@]+@sha256:[0-9a-f]{64}$`)
 
 // NewImageBuild registers the build. It runs again only when the revision changes (triggers),
 // or when an input such as the registry changes (an update runs the same script); the script
-// itself skips the build when the registry already has the image of that commit.
+// itself skips the build when the registry already has the image of that commit. With
+// Prebuilt set it does not run again at all.
 func NewImageBuild(ctx *pulumi.Context, name string, args *ImageBuildArgs, opts ...pulumi.ResourceOption) (*ImageBuild, error) {
 	b := &ImageBuild{}
 	if err := ctx.RegisterComponentResource("inter-hub:build:ImageBuild", name, b, opts...); err != nil {
 		return nil, err
+	}
+	childOpts := []pulumi.ResourceOption{pulumi.Parent(b)}
+	if args.Prebuilt != "" {
+		if !imageRef.MatchString(args.Prebuilt) {
+			return nil, fmt.Errorf("image build: prebuilt image %q is not <repository>@sha256:<hex>", args.Prebuilt)
+		}
+		childOpts = append(childOpts, pulumi.IgnoreChanges(commandInputs))
 	}
 	cmd, err := remote.NewCommand(ctx, name, &remote.CommandArgs{
 		Connection: &remote.ConnectionArgs{
@@ -71,7 +90,7 @@ func NewImageBuild(ctx *pulumi.Context, name string, args *ImageBuildArgs, opts 
 		// whatever it shows. stdout (the image reference) is the output, not a log.
 		Logging:                remote.LoggingStderr,
 		AddPreviousOutputInEnv: pulumi.Bool(false),
-	}, pulumi.Parent(b))
+	}, childOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("image build: %w", err)
 	}
@@ -79,6 +98,9 @@ func NewImageBuild(ctx *pulumi.Context, name string, args *ImageBuildArgs, opts 
 	// checked to be exactly one image reference, which is not secret; leaving it secret would
 	// hide the image in the release's values and the stack outputs.
 	b.Image = pulumi.Unsecret(cmd.Stdout.ApplyT(ParseImage)).(pulumi.StringOutput)
+	if args.Prebuilt != "" {
+		b.Image = pulumi.String(args.Prebuilt).ToStringOutput()
+	}
 	if err := ctx.RegisterResourceOutputs(b, pulumi.Map{"image": b.Image}); err != nil {
 		return nil, err
 	}

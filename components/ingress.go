@@ -25,6 +25,7 @@ const (
 	annTLS         = "traefik.ingress.kubernetes.io/router.tls"
 	annMiddlewares = "traefik.ingress.kubernetes.io/router.middlewares"
 	annIssuer      = "cert-manager.io/cluster-issuer"
+	annResolver    = "traefik.ingress.kubernetes.io/router.tls.certresolver"
 )
 
 // IngressArgs configures the app's Ingress.
@@ -38,10 +39,11 @@ type IngressArgs struct {
 	ServiceName string
 	ServicePort string // port name
 	// Exactly one of TLSSecret (an existing Secret), ClusterIssuer (cert-manager issues the
-	// certificate into <Name>-tls) and DefaultCertificate (Traefik's default certificate).
-	TLSSecret, ClusterIssuer string
-	DefaultCertificate       bool
-	Redirect                 string
+	// certificate into <Name>-tls), CertResolver (Traefik's ACME resolver obtains it) and
+	// DefaultCertificate (Traefik's default certificate).
+	TLSSecret, ClusterIssuer, CertResolver string
+	DefaultCertificate                     bool
+	Redirect                               string
 
 	// DependsOn is the release whose Service the Ingress routes to.
 	DependsOn []pulumi.Resource
@@ -56,8 +58,8 @@ type Ingress struct {
 
 // NewIngress creates the Ingress (and, in middleware mode, the http redirect).
 func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pulumi.ResourceOption) (*Ingress, error) {
-	if n := btoi(args.TLSSecret != "") + btoi(args.ClusterIssuer != "") + btoi(args.DefaultCertificate); n != 1 {
-		return nil, fmt.Errorf("ingress %s: exactly one of a TLS secret, a cluster issuer and the default certificate is needed", name)
+	if n := btoi(args.TLSSecret != "") + btoi(args.ClusterIssuer != "") + btoi(args.CertResolver != "") + btoi(args.DefaultCertificate); n != 1 {
+		return nil, fmt.Errorf("ingress %s: exactly one of a TLS secret, a cluster issuer, a certificate resolver and the default certificate is needed", name)
 	}
 	if args.Redirect != RedirectMiddleware && args.Redirect != RedirectEntrypoint {
 		return nil, fmt.Errorf("ingress %s: unknown redirect mode %q", name, args.Redirect)
@@ -79,9 +81,11 @@ func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pul
 		tls.SecretName = pulumi.String(args.Name + "-tls")
 	case args.TLSSecret != "":
 		tls.SecretName = pulumi.String(args.TLSSecret)
+	case args.CertResolver != "":
+		annotations[annResolver] = pulumi.String(args.CertResolver)
 	}
-	// With no Secret named, Traefik serves the host with its default certificate; a named Secret
-	// that does not exist makes it drop the whole Ingress.
+	// With no Secret named, Traefik serves the host with its default certificate or the
+	// resolver's; a named Secret that does not exist makes it drop the whole Ingress.
 	main, err := networkingv1.NewIngress(ctx, name, &networkingv1.IngressArgs{
 		Metadata: &metav1.ObjectMetaArgs{
 			Name:        pulumi.String(args.Name),

@@ -16,6 +16,7 @@ import (
 	"unicode"
 
 	"golang.org/x/crypto/ssh"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/appenv"
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
@@ -38,6 +39,7 @@ type Config struct {
 	App        App
 	Release    Release
 	Ingress    Ingress
+	Smoke      Smoke
 }
 
 type Kubernetes struct {
@@ -50,6 +52,7 @@ type Kubernetes struct {
 
 type Gate struct {
 	Nodes, Traefik, Postgres, Registry, BuildHost bool
+	Pgpool, Certificates                          bool
 	TraefikNamespace, TraefikDeployment           string
 	Timeout                                       time.Duration
 }
@@ -81,7 +84,10 @@ type Pgpool struct {
 	Mode        string
 	UsersSecret string
 	Namespace   string
+	Service     string
 	Deployment  string
+	// AppUsesService: postgres.appHost names the Service (<service>.<namespace>.svc[.cluster.local]).
+	AppUsesService bool
 	// Conf and KeyFile are relative to the project directory when configured so, because they
 	// end up in a command's inputs and absolute paths would differ between checkouts.
 	Conf, KeyFile string
@@ -94,7 +100,14 @@ type Secrets struct {
 	Values   map[string]string // decrypted; secret
 }
 
+// Registry kinds: what serves the registry, which decides the form of a repository path.
+const (
+	RegistryDistribution = "distribution"
+	RegistryGitea        = "gitea"
+)
+
 type Registry struct {
+	Kind               string
 	Host, Repository   string
 	Username, Password string // the build's push account; Password is secret
 	// The cluster's read-only pull account, for the pods' imagePullSecrets; PullPassword is secret.
@@ -144,12 +157,35 @@ const (
 	RedirectEntrypoint = "entrypoint"
 )
 
+// TLSSource says where the host's certificate comes from; a stack configures exactly one.
+type TLSSource string
+
+const (
+	TLSFromSecret             TLSSource = "tlsSecret"          // an existing Secret in the namespace
+	TLSFromClusterIssuer      TLSSource = "clusterIssuer"      // cert-manager issues it into <release>-tls
+	TLSFromCertResolver       TLSSource = "certResolver"       // Traefik's own ACME resolver
+	TLSFromDefaultCertificate TLSSource = "defaultCertificate" // Traefik's default certificate
+)
+
+// TLS is the Ingress's certificate: its source and, except for the default certificate, the
+// name of the Secret, ClusterIssuer or resolver.
+type TLS struct {
+	Source TLSSource
+	Name   string
+}
+
+// Key is the configuration key that chose this source.
+func (t TLS) Key() string { return fullKey("ingress." + string(t.Source)) }
+
 type Ingress struct {
-	Host, ClassName          string
-	TLSSecret, ClusterIssuer string
-	// DefaultCertificate: Traefik's default certificate serves the host (no Secret named).
-	DefaultCertificate bool
-	Redirect           string
+	Host, ClassName string
+	TLS             TLS
+	Redirect        string
+}
+
+// Smoke is what the smoke checks (interhub smoke) read from the stack.
+type Smoke struct {
+	Dashboards []string // URL paths of the admin dashboards; nil when unset
 }
 
 // Load reads and validates the running stack's configuration.
@@ -177,6 +213,8 @@ var (
 	labelValue   = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
 	flakeRef     = regexp.MustCompile(`^[A-Za-z0-9.#/_:-]+$`)
 	checkoutPath = regexp.MustCompile(`^[A-Za-z0-9._/~-]+$`)
+	resolverName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	svcHost      = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$`)
 	sslModes     = []string{"disable", "require", "verify-ca", "verify-full"}
 )
 
@@ -215,6 +253,8 @@ func Parse(src Source, dir string) (*Config, error) {
 	c.Gate.Postgres = r.boolean("gate.postgres")
 	c.Gate.Registry = r.boolean("gate.registry")
 	c.Gate.BuildHost = r.boolean("gate.buildHost")
+	c.Gate.Pgpool = r.boolean("gate.pgpool")
+	c.Gate.Certificates = r.boolean("gate.certificates")
 	c.Gate.Timeout = time.Duration(r.integer("gate.timeoutSeconds", 1, 600)) * time.Second
 	if v := r.str("gate.traefikDeployment"); v != "" {
 		ns, name, ok := strings.Cut(v, "/")
@@ -257,7 +297,21 @@ func Parse(src Source, dir string) (*Config, error) {
 	case PgpoolBitnami:
 		c.Pgpool.UsersSecret = r.dnsSubdomain("pgpool.usersSecret", true)
 		c.Pgpool.Namespace = r.dnsLabel("pgpool.namespace", 63)
+		c.Pgpool.Service = r.dnsLabel("pgpool.service", 63)
 		c.Pgpool.Deployment = r.dnsSubdomain("pgpool.deployment", true)
+		// The pods reach pgpool through its Service; a host naming another Service is a typo.
+		if svc, ns, ok := serviceHost(c.Postgres.AppHost); ok && c.Pgpool.Service != "" && c.Pgpool.Namespace != "" {
+			key := "postgres.appHost"
+			if _, set := r.src.Get(fullKey(key)); !set {
+				key = "postgres.host"
+			}
+			if svc != c.Pgpool.Service || ns != c.Pgpool.Namespace {
+				r.fail(key, "names the Service %s/%s, but pgpool's is %s/%s (inter-hub:pgpool.namespace, inter-hub:pgpool.service)",
+					ns, svc, c.Pgpool.Namespace, c.Pgpool.Service)
+			} else {
+				c.Pgpool.AppUsesService = true
+			}
+		}
 	case PgpoolPgEnc:
 		if path, _, _, ok := r.file("pgpool.conf"); ok {
 			c.Pgpool.Conf = path
@@ -272,9 +326,18 @@ func Parse(src Source, dir string) (*Config, error) {
 
 	// Registry.
 	c.Registry.Host = r.hostPort("registry.host", true, true)
+	c.Registry.Kind = r.oneOf("registry.kind", RegistryDistribution, RegistryGitea)
 	c.Registry.Repository = r.required("registry.repository")
-	if c.Registry.Repository != "" && !repoPath.MatchString(c.Registry.Repository) {
-		r.fail("registry.repository", "not a repository path (lowercase letters, digits, . _ - and /): %q", c.Registry.Repository)
+	switch repo := c.Registry.Repository; {
+	case repo == "":
+	case c.Registry.Host != "" && strings.HasPrefix(repo, c.Registry.Host+"/"):
+		r.fail("registry.repository", "holds the registry host; set only the path here (%q), the host is inter-hub:registry.host",
+			strings.TrimPrefix(repo, c.Registry.Host+"/"))
+	case !repoPath.MatchString(repo):
+		r.fail("registry.repository", "not a repository path (lowercase letters, digits, . _ - and /): %q", repo)
+	case c.Registry.Kind == RegistryGitea && !strings.Contains(repo, "/"):
+		// Gitea files every package under a user or organization: /v2/<owner>/<name>.
+		r.fail("registry.repository", "a gitea registry (inter-hub:registry.kind) needs owner/name, like coulomb/%s: %q names no owner", repo, repo)
 	}
 	c.Registry.Username = r.required("registry.username")
 	c.Registry.Password = r.secret("registry.password")
@@ -356,6 +419,8 @@ func Parse(src Source, dir string) (*Config, error) {
 	}
 	c.App.StorageClass = r.dnsSubdomain("app.storageClass", false)
 	c.App.StorageAccess = r.oneOf("app.storageAccessMode", "ReadWriteOnce", "ReadWriteMany")
+	r.notAbove("app.cpuRequest", c.App.CPURequest, "app.cpuLimit", c.App.CPULimit)
+	r.notAbove("app.memoryRequest", c.App.MemoryRequest, "app.memoryLimit", c.App.MemoryLimit)
 	c.App.MigrateCommand = r.list("app.migrateCommand")
 	c.App.NodeSelector = r.labels("app.nodeSelector")
 
@@ -377,23 +442,35 @@ func Parse(src Source, dir string) (*Config, error) {
 		r.fail("ingress.host", "not a lowercase DNS name: %q", v)
 	}
 	c.Ingress.ClassName = r.dnsSubdomain("ingress.className", true)
-	c.Ingress.TLSSecret = r.dnsSubdomain("ingress.tlsSecret", false)
-	c.Ingress.ClusterIssuer = r.dnsSubdomain("ingress.clusterIssuer", false)
-	c.Ingress.DefaultCertificate = r.boolean("ingress.defaultCertificate")
-	set := 0
-	for _, on := range []bool{r.str("ingress.tlsSecret") != "", r.str("ingress.clusterIssuer") != "", c.Ingress.DefaultCertificate} {
-		if on {
-			set++
-		}
+	var chosen []TLS
+	if v := r.dnsSubdomain("ingress.tlsSecret", false); r.str("ingress.tlsSecret") != "" {
+		chosen = append(chosen, TLS{TLSFromSecret, v})
 	}
-	const oneTLS = "inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer and inter-hub:ingress.defaultCertificate"
-	switch {
-	case set == 0:
+	if v := r.dnsSubdomain("ingress.clusterIssuer", false); r.str("ingress.clusterIssuer") != "" {
+		chosen = append(chosen, TLS{TLSFromClusterIssuer, v})
+	}
+	if v := r.str("ingress.certResolver"); v != "" {
+		if !resolverName.MatchString(v) {
+			r.fail("ingress.certResolver", "not a Traefik resolver name (letters, digits, - and _): %q", v)
+		}
+		chosen = append(chosen, TLS{TLSFromCertResolver, v})
+	}
+	if r.boolean("ingress.defaultCertificate") {
+		chosen = append(chosen, TLS{Source: TLSFromDefaultCertificate})
+	}
+	const oneTLS = "inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer, inter-hub:ingress.certResolver and inter-hub:ingress.defaultCertificate"
+	switch len(chosen) {
+	case 0:
 		r.missing("ingress.tlsSecret", "set exactly one of "+oneTLS)
-	case set > 1:
+	case 1:
+		c.Ingress.TLS = chosen[0]
+	default:
 		r.fail("ingress.tlsSecret", "set exactly one of "+oneTLS+", not more")
 	}
 	c.Ingress.Redirect = r.oneOf("ingress.redirect", RedirectMiddleware, RedirectEntrypoint)
+
+	// Smoke checks.
+	c.Smoke.Dashboards = r.urlPaths("smoke.dashboards")
 
 	c.App.BaseURL = r.str("app.baseUrl")
 	if c.App.BaseURL == "" && c.Ingress.Host != "" {
@@ -430,6 +507,16 @@ func Parse(src Source, dir string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// serviceHost splits a cluster DNS name of a Service, <service>.<namespace>.svc with an optional
+// .cluster.local.
+func serviceHost(host string) (service, namespace string, ok bool) {
+	m := svcHost.FindStringSubmatch(host)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[3], true
 }
 
 // reader reads typed values and collects problems instead of stopping at the first.
@@ -627,6 +714,22 @@ func (r *reader) quantity(key string) string {
 	return v
 }
 
+// notAbove reports a request above its limit, which Kubernetes would refuse only when the
+// release is already being applied.
+func (r *reader) notAbove(reqKey, req, limitKey, limit string) {
+	if req == "" || limit == "" {
+		return
+	}
+	rq, err1 := resource.ParseQuantity(req)
+	lq, err2 := resource.ParseQuantity(limit)
+	if err1 != nil || err2 != nil {
+		return // the quantity check has reported it
+	}
+	if rq.Cmp(lq) > 0 {
+		r.fail(reqKey, "%s is above inter-hub:%s (%s); a request may not exceed its limit", req, limitKey, limit)
+	}
+}
+
 // list accepts a JSON list of strings, or one string split on spaces.
 func (r *reader) list(key string) []string {
 	v := r.str(key)
@@ -649,6 +752,40 @@ func (r *reader) list(key string) []string {
 		return out
 	}
 	return strings.Fields(v)
+}
+
+// urlPaths accepts a list (as list does) of paths of the app: each starts with a single /, has
+// no spaces or fragment, and appears once. Unset: nil, no problem.
+func (r *reader) urlPaths(key string) []string {
+	if _, set := r.raw(key); !set {
+		return nil
+	}
+	paths := r.list(key)
+	seen := map[string]bool{}
+	for _, p := range paths {
+		u, err := url.Parse(p)
+		switch {
+		case !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//"):
+			r.fail(key, "%q does not start with a single / (each entry is a path of the app, not a URL)", p)
+		case err != nil || u.Fragment != "" || strings.ContainsFunc(p, func(c rune) bool { return unicode.IsSpace(c) || unicode.IsControl(c) }):
+			r.fail(key, "%q is not a URL path (no spaces, control characters or #fragment)", p)
+		case seen[p]:
+			r.fail(key, "%q is listed more than once", p)
+		default:
+			seen[p] = true
+			continue
+		}
+		return nil
+	}
+	return paths
+}
+
+// SmokeDashboards validates inter-hub:smoke.dashboards alone, for the smoke checks: nil when it
+// is unset, Problems naming the key when it is invalid.
+func SmokeDashboards(src Source) ([]string, error) {
+	r := &reader{src: src}
+	paths := r.urlPaths("smoke.dashboards")
+	return paths, r.err()
 }
 
 // labels accepts a mapping of Kubernetes label keys to values.

@@ -65,3 +65,13 @@ const projectPrefix = "inter-hub:"
 func fullKey(name string) string { return projectPrefix + name }
 
 func shortKey(full string) (string, bool) { return strings.CutPrefix(full, projectPrefix) }
+
+// Ref is a declared key's full name ("inter-hub:postgres.sslmode"), for messages outside this
+// package that must name a key. It panics on an undeclared key, as a typo in a message would
+// otherwise point operators at a key that does not exist.
+func Ref(name string) string {
+	if _, ok := keyIndex(name); !ok {
+		panic("stacks: undeclared key " + name)
+	}
+	return fullKey(name)
+}

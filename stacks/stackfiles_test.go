@@ -3,6 +3,7 @@ package stacks
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,6 +12,8 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
 )
 
 // stackSource reads a committed stack file as the CLI would hand it to the program, decrypting
@@ -48,6 +51,13 @@ func stackSource(t *testing.T, stack, passphrase string) MapSource {
 				t.Fatalf("%s: %v", k, err)
 			}
 			src.Values[k], src.Secrets[k] = plain, true
+		case []any:
+			// A list (smoke.dashboards): the CLI hands it to the program as JSON text.
+			js, err := json.Marshal(x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src.Values[k] = string(js)
 		default:
 			t.Fatalf("%s: unexpected value %v", k, v)
 		}
@@ -118,5 +128,41 @@ func TestRailianceStackNamesWhatTheOperatorSets(t *testing.T) {
 		if !strings.HasPrefix(m, "missing") && !strings.HasPrefix(m, "cannot read") {
 			t.Errorf("%s: %s", k, m)
 		}
+	}
+}
+
+// The railiance01 seed: what the first real deploy creates and where the image goes. Every
+// operator value is filled in from a fixture, so the file parses as it would on the operator's
+// machine.
+func TestRailianceSeedValues(t *testing.T) {
+	t.Setenv("SOPS_AGE_KEY_FILE", "")
+	t.Setenv("SOPS_AGE_KEY", "")
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := testfixture.New(t, "https://127.0.0.1:6443")
+	values, secrets := f.Railiance01(t, root)
+	src := MapSource{Values: values, Secrets: map[string]bool{}}
+	for _, k := range secrets {
+		src.Secrets[k] = true
+	}
+	cfg, err := Parse(src, root)
+	if err != nil {
+		t.Fatalf("railiance01 with the operator's values: %v", err)
+	}
+	for what, got := range map[string][2]string{
+		"database":        {cfg.Database.Name, "interhub"},
+		"role":            {cfg.Database.Role, "interhub"},
+		"memory request":  {cfg.App.MemoryRequest, "1Gi"},
+		"registry kind":   {cfg.Registry.Kind, RegistryGitea},
+		"image reference": {cfg.Registry.Host + "/" + cfg.Registry.Repository, "registry.coulomb.social/coulomb/inter-hub"},
+	} {
+		if got[0] != got[1] {
+			t.Errorf("%s = %q, want %q", what, got[0], got[1])
+		}
+	}
+	if cfg.App.Replicas != 1 {
+		t.Errorf("replicas = %d, want 1", cfg.App.Replicas)
 	}
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // everyStack are files and directories (with a trailing slash) whose change reaches every stack.
-var everyStack = []string{"Pulumi.yaml", "go.mod", "go.sum", "toolchain/versions.env", "charts/", "deploy/"}
+var everyStack = []string{"Pulumi.yaml", "go.mod", "go.sum", "toolchain/versions.env", "charts/", "deploy/secrets/"}
 
 // Stacks returns the candidates that a change of files (paths relative to the repository root,
 // as `git diff --name-only` prints them) affects, in the candidates' order. programDirs are the
@@ -54,12 +54,14 @@ func stackFile(f string) (string, bool) {
 }
 
 func touchesProgram(f string, programDirs map[string]bool) bool {
+	base := path.Base(f)
 	for _, e := range everyStack {
 		if f == e || (strings.HasSuffix(e, "/") && strings.HasPrefix(f, e)) {
-			return true
+			// Every file of the chart is in its digest, a README too; next to the SOPS files a
+			// README is only documentation.
+			return e != "deploy/secrets/" || !strings.HasSuffix(base, ".md")
 		}
 	}
-	base := path.Base(f)
 	if strings.HasSuffix(base, "_test.go") || strings.HasSuffix(base, ".md") || strings.HasPrefix(f, "testdata/") ||
 		strings.Contains(f, "/testdata/") {
 		return false

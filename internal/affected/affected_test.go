@@ -24,6 +24,8 @@ func TestStacks(t *testing.T) {
 		{"a program helper", "internal/sopsfile/sopsfile.go", cands},
 		{"the chart", "charts/inter-hub/templates/deployment.yaml", cands},
 		{"the secrets", "deploy/secrets/railiance01.env.sops.yaml", cands},
+		{"the secrets' README", "deploy/secrets/README.md", nil},
+		{"the chart's README (in the chart's digest)", "charts/inter-hub/README.md", cands},
 		{"the project file", "Pulumi.yaml", cands},
 		{"the Go module", "go.sum", cands},
 		{"the toolchain pins", "toolchain/versions.env", cands},
@@ -31,6 +33,7 @@ func TestStacks(t *testing.T) {
 		{"tests only", "components/release_test.go\nmain_test.go\ntest/ops/rollback_test.go", nil},
 		{"operator tooling", "cmd/interhub/main.go\ninternal/smoke/smoke.go\n.gitea/workflows/preview.yaml", nil},
 		{"the sandbox", "sandbox/sandbox.sh", nil},
+		{"the app repository's workflow", "deploy/app-repo/.gitea/workflows/dispatch-deploy.yaml\ndeploy/app-repo/README.md", nil},
 		{"test data in a program dir", "internal/sopsfile/testdata/x.yaml", nil},
 		{"nothing", "", nil},
 	} {

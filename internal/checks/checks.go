@@ -17,6 +17,9 @@ type Check struct {
 	Name    string
 	Enabled bool
 	Probe   func(ctx context.Context) (string, error)
+	// Assumes says what the deployment takes for granted that the check verifies, naming the
+	// configuration keys involved; a failed check reports it as unverified.
+	Assumes string
 }
 
 // Result is the outcome of one check.
@@ -25,6 +28,16 @@ type Result struct {
 	Enabled bool
 	Detail  string // what was found, when the check passed
 	Err     error
+	// Assumes names what the check verifies (with the config keys), for the report of a run
+	// that could not verify it.
+	Assumes string
+	// Unneeded is set when the check was not run because nothing this run does needs it.
+	Unneeded bool
+}
+
+// NotNeeded is the result of check c, not run because this run does not need it, with the reason.
+func NotNeeded(c Check, reason string) Result {
+	return Result{Name: c.Name, Enabled: true, Detail: reason, Unneeded: true}
 }
 
 // Status is the stable, secret-free summary recorded in the stack's state.
@@ -32,6 +45,8 @@ func (r Result) Status() string {
 	switch {
 	case !r.Enabled:
 		return "disabled"
+	case r.Unneeded:
+		return "not needed"
 	case r.Err != nil:
 		return "failed"
 	default:
@@ -48,7 +63,7 @@ func Run(ctx context.Context, timeout time.Duration, checks ...Check) Results {
 	results := make(Results, len(checks))
 	var wg sync.WaitGroup
 	for i, c := range checks {
-		results[i] = Result{Name: c.Name, Enabled: c.Enabled}
+		results[i] = Result{Name: c.Name, Enabled: c.Enabled, Assumes: c.Assumes}
 		if !c.Enabled {
 			continue
 		}
@@ -68,12 +83,16 @@ func Run(ctx context.Context, timeout time.Duration, checks ...Check) Results {
 	return results
 }
 
-// Err is nil when every enabled check passed; otherwise one line per failing check.
+// Err is nil when every enabled check passed; otherwise one error listing every failing check,
+// each with the assumption it could not verify.
 func (rs Results) Err() error {
 	var lines []string
 	for _, r := range rs {
 		if r.Err != nil {
 			lines = append(lines, fmt.Sprintf("  gate check %s failed: %v", r.Name, r.Err))
+			if r.Assumes != "" {
+				lines = append(lines, "    unverified: "+r.Assumes)
+			}
 		}
 	}
 	if len(lines) == 0 {

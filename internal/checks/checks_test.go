@@ -46,6 +46,21 @@ func TestRunReportsEveryFailureAndSkipsDisabledChecks(t *testing.T) {
 	}
 }
 
+// A failed check says which assumption stays unverified, under its own line.
+func TestErrNamesTheUnverifiedAssumptions(t *testing.T) {
+	fail := func(context.Context) (string, error) { return "", errors.New("cluster unreachable") }
+	rs := Run(context.Background(), time.Second,
+		Check{Name: "pgpool", Enabled: true, Probe: fail, Assumes: "pgpool's Service x/y (inter-hub:pgpool.service) exists"},
+		Check{Name: "nodes", Enabled: true, Probe: func(context.Context) (string, error) { return "ok", nil }, Assumes: "a Ready node"},
+		Check{Name: "off", Enabled: false, Probe: fail, Assumes: "never checked"},
+	)
+	want := "readiness gate failed, nothing was changed:\n  gate check pgpool failed: cluster unreachable\n" +
+		"    unverified: pgpool's Service x/y (inter-hub:pgpool.service) exists"
+	if err := rs.Err(); err == nil || err.Error() != want {
+		t.Errorf("Err() = %v, want %q", err, want)
+	}
+}
+
 func TestRunBoundsEachCheck(t *testing.T) {
 	rs := Run(context.Background(), 50*time.Millisecond, Check{Name: "slow", Enabled: true,
 		Probe: func(ctx context.Context) (string, error) { <-ctx.Done(); return "", ctx.Err() }})
@@ -178,7 +193,18 @@ func TestRegistry(t *testing.T) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="https://`+r.Host+`/token",service="reg"`)
 			w.WriteHeader(http.StatusUnauthorized)
 		case r.URL.Path == "/token" && good && r.URL.Query().Get("service") == "reg":
-			_, _ = w.Write([]byte(`{"token":"t"}`))
+			// A scoped token for the manifest lookup, a plain one for the login.
+			if r.URL.Query().Get("scope") == "repository:coulomb/inter-hub:pull" {
+				_, _ = w.Write([]byte(`{"access_token":"scoped"}`))
+			} else {
+				_, _ = w.Write([]byte(`{"token":"t"}`))
+			}
+		case r.Method == http.MethodHead && r.URL.Path == "/v2/coulomb/inter-hub/manifests/git-built" &&
+			(r.Header.Get("Authorization") == "Bearer scoped" || (!bearer && good)):
+			w.Header().Set("Docker-Content-Digest", "sha256:"+strings.Repeat("d", 64))
+		case r.Method == http.MethodHead && strings.HasPrefix(r.URL.Path, "/v2/coulomb/inter-hub/manifests/") &&
+			(r.Header.Get("Authorization") == "Bearer scoped" || (!bearer && good)):
+			w.WriteHeader(http.StatusNotFound)
 		default:
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusUnauthorized)
@@ -216,6 +242,18 @@ func TestRegistry(t *testing.T) {
 		t.Errorf("bearer, wrong pull password: %v", err)
 	}
 	reg.PullPassword = "right"
+	for _, mode := range []bool{false, true} {
+		bearer = mode
+		built, missing := reg, reg
+		built.Lookup = &ImageLookup{Repository: "coulomb/inter-hub", Tag: "git-built"}
+		missing.Lookup = &ImageLookup{Repository: "coulomb/inter-hub", Tag: "git-other"}
+		if _, err := probe(t, Registry(true, built)); err != nil || built.Lookup.Digest != "sha256:"+strings.Repeat("d", 64) {
+			t.Errorf("bearer %v, lookup of a pushed tag: digest %q, %v", mode, built.Lookup.Digest, err)
+		}
+		if _, err := probe(t, Registry(true, missing)); err != nil || missing.Lookup.Digest != "" {
+			t.Errorf("bearer %v, lookup of a missing tag: digest %q, %v", mode, missing.Lookup.Digest, err)
+		}
+	}
 	reg.CA = nil // the system roots do not trust the test CA
 	if _, err := probe(t, Registry(true, reg)); err == nil || !strings.Contains(err.Error(), "registry unreachable") {
 		t.Errorf("untrusted certificate: %v", err)

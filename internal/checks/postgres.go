@@ -3,6 +3,9 @@ package checks
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -54,5 +57,65 @@ func Postgres(enabled bool, p PostgresTarget) Check {
 			return "", fmt.Errorf("role %s on %s:%d needs CREATEROLE and CREATEDB", p.User, p.Host, p.Port)
 		}
 		return "logged in as " + p.User, nil
+	}}
+}
+
+// PostgresTLSTarget is the endpoint whose offer of TLS the gate asks for.
+type PostgresTLSTarget struct {
+	Host string
+	Port int
+	// RequiredBy says which settings need TLS of this endpoint, like
+	// "inter-hub:postgres.sslmode is require"; empty when none does.
+	RequiredBy []string
+}
+
+// sslRequest is PostgreSQL's SSLRequest message: its length (8) and the code 80877103. The
+// server answers one byte, 'S' (it will do TLS) or 'N' (it will not), before any TLS or login.
+var sslRequest = []byte{0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f}
+
+// OffersTLS asks the PostgreSQL server (or pgpool) at addr whether it offers TLS.
+func OffersTLS(ctx context.Context, addr string) (bool, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if deadline, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(deadline)
+	}
+	if _, err := conn.Write(sslRequest); err != nil {
+		return false, fmt.Errorf("sending SSLRequest: %w", err)
+	}
+	answer := make([]byte, 1)
+	if _, err := io.ReadFull(conn, answer); err != nil {
+		return false, fmt.Errorf("reading the answer to SSLRequest: %w", err)
+	}
+	switch answer[0] {
+	case 'S':
+		return true, nil
+	case 'N':
+		return false, nil
+	}
+	return false, fmt.Errorf("answered %q to SSLRequest, not S or N: not a PostgreSQL server?", answer[0])
+}
+
+// PostgresTLS says whether the endpoint offers TLS, and fails when a setting requires TLS and
+// the endpoint offers none (bitnami's pgpool has TLS off unless pgpool.tls.enabled is set).
+func PostgresTLS(enabled bool, p PostgresTLSTarget) Check {
+	return Check{Name: "postgresTLS", Enabled: enabled, Probe: func(ctx context.Context) (string, error) {
+		addr := net.JoinHostPort(p.Host, strconv.Itoa(p.Port))
+		offers, err := OffersTLS(ctx, addr)
+		if err != nil {
+			return "", fmt.Errorf("cannot ask %s whether it offers TLS: %w", addr, err)
+		}
+		switch {
+		case offers:
+			return addr + " offers TLS", nil
+		case len(p.RequiredBy) == 0:
+			return addr + " offers no TLS; no setting asks for it", nil
+		}
+		return "", fmt.Errorf("%s offers no TLS (it answered N to PostgreSQL's SSLRequest), but %s: turn TLS on at the server "+
+			"(bitnami postgresql-ha: pgpool.tls.enabled) or set sslmode to disable", addr, strings.Join(p.RequiredBy, " and "))
 	}}
 }

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -21,7 +22,29 @@ type RegistryTarget struct {
 	// PullUsername and PullPassword are the account of the pods' pull secret; empty skips it.
 	PullUsername string
 	PullPassword string
+	// Lookup, when set, asks the registry whether the revision's image is there already.
+	Lookup *ImageLookup
 }
+
+// ImageLookup is one image tag the registry check asks for with the push account. The gate
+// fills in Digest when the registry has the tag: then no build runs, and the build host is not
+// needed.
+type ImageLookup struct {
+	Repository string // path in the registry, e.g. coulomb/inter-hub
+	Tag        string // git-<commit>
+	Digest     string // sha256:<hex>, set when found
+}
+
+// manifestTypes are the manifest media types a pushed image may have (skopeo keeps the
+// archive's Docker schema 2; OCI for other builders).
+var manifestTypes = []string{
+	"application/vnd.docker.distribution.manifest.v2+json",
+	"application/vnd.oci.image.manifest.v1+json",
+	"application/vnd.docker.distribution.manifest.list.v2+json",
+	"application/vnd.oci.image.index.v1+json",
+}
+
+var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // Registry passes when https://host/v2/ answers as a registry API and accepts the push
 // credentials and the pull credentials (HTTP basic, or the bearer-token flow that most
@@ -29,15 +52,10 @@ type RegistryTarget struct {
 // pull secret would otherwise show only as pods that never start.
 func Registry(enabled bool, r RegistryTarget) Check {
 	return Check{Name: "registry", Enabled: enabled, Probe: func(ctx context.Context) (string, error) {
-		tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-		if r.CA != nil {
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(r.CA) {
-				return "", fmt.Errorf("the registry CA holds no PEM certificate")
-			}
-			tlsConf.RootCAs = pool
+		client, err := registryClient(r.CA)
+		if err != nil {
+			return "", err
 		}
-		client := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}}
 		defer client.CloseIdleConnections()
 		base := "https://" + r.Host + "/v2/"
 
@@ -52,22 +70,17 @@ func Registry(enabled bool, r RegistryTarget) Check {
 		default:
 			return "", fmt.Errorf("GET %s: HTTP %d, not a registry API answer", base, anon.status)
 		}
+		scheme, params := parseChallenge(anon.challenge)
 		login := func(role, user, password string) error {
 			var ans answer
-			scheme, params := parseChallenge(anon.challenge)
 			switch scheme {
 			case "basic":
 				ans, err = registryGet(ctx, client, base, user, password)
 			case "bearer":
-				realm, perr := url.Parse(params["realm"])
-				if perr != nil || params["realm"] == "" {
-					return fmt.Errorf("GET %s: bearer challenge without a usable realm", base)
+				realm, uerr := tokenURL(params, "")
+				if uerr != nil {
+					return fmt.Errorf("GET %s: %w", base, uerr)
 				}
-				q := realm.Query()
-				if s := params["service"]; s != "" {
-					q.Set("service", s)
-				}
-				realm.RawQuery = q.Encode()
 				ans, err = registryGet(ctx, client, realm.String(), user, password)
 			default:
 				return fmt.Errorf("GET %s: unsupported authentication challenge %q", base, anon.challenge)
@@ -83,14 +96,118 @@ func Registry(enabled bool, r RegistryTarget) Check {
 		if err := login("push", r.Username, r.Password); err != nil {
 			return "", err
 		}
+		found := ""
+		if r.Lookup != nil {
+			digest, err := r.manifestDigest(ctx, client, scheme, params)
+			if err != nil {
+				return "", err
+			}
+			r.Lookup.Digest = digest
+			if digest != "" {
+				found = "; image " + r.Lookup.Repository + ":" + r.Lookup.Tag + " is there (" + digest + ")"
+			} else {
+				found = "; image " + r.Lookup.Repository + ":" + r.Lookup.Tag + " is not there yet"
+			}
+		}
 		if r.PullUsername == "" {
-			return "registry accepts user " + r.Username, nil
+			return "registry accepts user " + r.Username + found, nil
 		}
 		if err := login("pull", r.PullUsername, r.PullPassword); err != nil {
 			return "", err
 		}
-		return "registry accepts users " + r.Username + " (push) and " + r.PullUsername + " (pull)", nil
+		return "registry accepts users " + r.Username + " (push) and " + r.PullUsername + " (pull)" + found, nil
 	}}
+}
+
+// manifestDigest asks for the lookup's tag with the push account: its digest, or "" when the
+// registry answers 404 (no such tag or repository).
+func (r RegistryTarget) manifestDigest(ctx context.Context, client *http.Client, scheme string, params map[string]string) (string, error) {
+	l := r.Lookup
+	target := "https://" + r.Host + "/v2/" + l.Repository + "/manifests/" + l.Tag
+	authorize := func(req *http.Request) { req.SetBasicAuth(r.Username, r.Password) }
+	if scheme == "bearer" {
+		token, err := bearerToken(ctx, client, params, "repository:"+l.Repository+":pull", r.Username, r.Password)
+		if err != nil {
+			return "", fmt.Errorf("looking up %s:%s: %w", l.Repository, l.Tag, err)
+		}
+		authorize = func(req *http.Request) { req.Header.Set("Authorization", "Bearer "+token) }
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodHead, target, nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", strings.Join(manifestTypes, ", "))
+	authorize(req)
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("looking up %s:%s: registry unreachable: %w", l.Repository, l.Tag, err)
+	}
+	resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusOK:
+		digest := resp.Header.Get("Docker-Content-Digest")
+		if !digestRE.MatchString(digest) {
+			return "", fmt.Errorf("HEAD %s: the registry gave digest %q, not sha256:<64 hex>", target, digest)
+		}
+		return digest, nil
+	case http.StatusNotFound:
+		return "", nil
+	default:
+		return "", fmt.Errorf("HEAD %s with the push account: HTTP %d", target, resp.StatusCode)
+	}
+}
+
+// bearerToken gets a token for scope from the challenge's realm (the distribution token flow,
+// as Gitea's registry uses), authenticating with the account.
+func bearerToken(ctx context.Context, client *http.Client, params map[string]string, scope, user, password string) (string, error) {
+	realm, err := tokenURL(params, scope)
+	if err != nil {
+		return "", err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, realm.String(), nil)
+	if err != nil {
+		return "", err
+	}
+	req.SetBasicAuth(user, password)
+	resp, err := client.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("token endpoint unreachable: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("token endpoint %s: HTTP %d", realm.Host, resp.StatusCode)
+	}
+	var body struct {
+		Token       string `json:"token"`
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
+		return "", fmt.Errorf("token endpoint %s: %w", realm.Host, err)
+	}
+	if body.Token != "" {
+		return body.Token, nil
+	}
+	if body.AccessToken != "" {
+		return body.AccessToken, nil
+	}
+	return "", fmt.Errorf("token endpoint %s gave no token", realm.Host)
+}
+
+// tokenURL is the bearer challenge's realm with its service and, when given, the scope.
+func tokenURL(params map[string]string, scope string) (*url.URL, error) {
+	realm, err := url.Parse(params["realm"])
+	if err != nil || params["realm"] == "" {
+		return nil, fmt.Errorf("bearer challenge without a usable realm")
+	}
+	q := realm.Query()
+	if s := params["service"]; s != "" {
+		q.Set("service", s)
+	}
+	if scope != "" {
+		q.Set("scope", scope)
+	}
+	realm.RawQuery = q.Encode()
+	return realm, nil
 }
 
 // answer is what the registry said to one request.
@@ -146,4 +263,70 @@ func parseChallenge(h string) (string, map[string]string) {
 		}
 	}
 	return strings.ToLower(scheme), params
+}
+
+// registryClient trusts ca (PEM), or the system roots when ca is nil.
+func registryClient(ca []byte) (*http.Client, error) {
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if ca != nil {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(ca) {
+			return nil, fmt.Errorf("the registry CA holds no PEM certificate")
+		}
+		tlsConf.RootCAs = pool
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}}, nil
+}
+
+// RegistryOwnerTarget is the owner of a repository in Gitea's package registry.
+type RegistryOwnerTarget struct {
+	Host               string // host[:port] of the Gitea instance that serves the registry
+	CA                 []byte
+	Owner              string // the user or organization the repository belongs to
+	Username, Password string // the push account
+}
+
+// RegistryOwner passes when Gitea knows the owner and lets the push account read its packages
+// (GET /api/v1/packages/{owner}): a push to an owner that does not exist, or that the account
+// may not see, fails only in the middle of the build.
+func RegistryOwner(enabled bool, r RegistryOwnerTarget) Check {
+	return Check{Name: "registryOwner", Enabled: enabled, Probe: func(ctx context.Context) (string, error) {
+		client, err := registryClient(r.CA)
+		if err != nil {
+			return "", err
+		}
+		defer client.CloseIdleConnections()
+		u := "https://" + r.Host + "/api/v1/packages/" + url.PathEscape(r.Owner) + "?limit=1"
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		if err != nil {
+			return "", err
+		}
+		req.SetBasicAuth(r.Username, r.Password)
+		req.Header.Set("Accept", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return "", fmt.Errorf("Gitea unreachable at %s: %w", r.Host, err)
+		}
+		defer resp.Body.Close()
+		var body struct {
+			Message string `json:"message"`
+		}
+		_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body)
+		said := ""
+		if m := strings.TrimSpace(body.Message); m != "" {
+			said = ": " + m
+		}
+		switch resp.StatusCode {
+		case http.StatusOK:
+			return "Gitea owner " + r.Owner + " exists; " + r.Username + " can read its packages", nil
+		case http.StatusNotFound:
+			return "", fmt.Errorf("Gitea at %s has no user or organization %s (HTTP 404%s)", r.Host, r.Owner, said)
+		case http.StatusUnauthorized:
+			return "", fmt.Errorf("Gitea at %s refused the push account %s (HTTP 401%s)", r.Host, r.Username, said)
+		case http.StatusForbidden:
+			return "", fmt.Errorf("Gitea at %s does not let %s read the packages of %s (HTTP 403%s): it needs package access to that owner (a token with package scope)",
+				r.Host, r.Username, r.Owner, said)
+		}
+		return "", fmt.Errorf("GET %s: HTTP %d%s", strings.TrimSuffix(u, "?limit=1"), resp.StatusCode, said)
+	}}
 }

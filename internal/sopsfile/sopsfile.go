@@ -23,6 +23,9 @@ import (
 // envFrom, and Kubernetes silently skips keys that are not valid variable names.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// ValidName reports whether name can be a key of the file: an environment variable name.
+func ValidName(name string) bool { return envName.MatchString(name) }
+
 // Decrypt reads the SOPS file at path, decrypts and verifies it, and returns its top-level
 // key/value pairs. It refuses an empty file, a file without SOPS metadata, duplicate keys,
 // nested values, keys that are not environment variable names and any value that still looks

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+	"github.com/coulomb-social/inter-hub-deploy/stacks"
+)
+
+// readinessChecks are the gate's probes for a stack, in the order they are reported. A check
+// that does not apply to the stack (pgpool's for a stack without bitnami's pgpool) is disabled.
+// Each says what it verifies, naming the keys, so that a run that cannot reach a system lists
+// every assumption left unverified in its one report.
+//
+// The build host is not among them: it is checked (buildHostCheck) only when a build will run,
+// which the registry check's lookup of the revision's image decides.
+func readinessChecks(cfg *stacks.Config, lookup *checks.ImageLookup) []checks.Check {
+	ref := stacks.Ref
+	cluster := cfg.Kubernetes.Target
+	pgpool := checks.PgpoolTarget{
+		Namespace: cfg.Pgpool.Namespace, Service: cfg.Pgpool.Service, Deployment: cfg.Pgpool.Deployment,
+		UsersSecret: cfg.Pgpool.UsersSecret,
+	}
+	if cfg.Pgpool.AppUsesService {
+		pgpool.ServicePort = cfg.Postgres.AppPort
+	}
+	bitnami := cfg.Pgpool.Mode == stacks.PgpoolBitnami && cfg.Gate.Pgpool
+	tls := cfg.Ingress.TLS
+	traefik := cfg.Gate.TraefikNamespace + "/" + cfg.Gate.TraefikDeployment
+	pg := net.JoinHostPort(cfg.Postgres.Host, strconv.Itoa(cfg.Postgres.Port))
+	tlsRequired := tlsRequiredBy(cfg.Postgres)
+	owner, _, gitea := strings.Cut(cfg.Registry.Repository, "/")
+	gitea = gitea && cfg.Registry.Kind == stacks.RegistryGitea
+
+	return []checks.Check{
+		assumes(checks.Nodes(cfg.Gate.Nodes, cluster),
+			"the cluster at %s (%s) has a Ready node", cluster.Server, ref("kubernetes.kubeconfig")),
+		assumes(checks.Traefik(cfg.Gate.Traefik, cluster, checks.TraefikTarget{
+			IngressClass:        cfg.Ingress.ClassName,
+			DeploymentNamespace: cfg.Gate.TraefikNamespace,
+			DeploymentName:      cfg.Gate.TraefikDeployment,
+			MiddlewareCRD:       cfg.Ingress.Redirect == stacks.RedirectMiddleware,
+		}), "the IngressClass %s (%s) and Traefik's Deployment %s (%s) exist",
+			cfg.Ingress.ClassName, ref("ingress.className"), traefik, ref("gate.traefikDeployment")),
+		assumes(checks.Certificates(cfg.Gate.Certificates && tls.Source != stacks.TLSFromDefaultCertificate, cluster, checks.CertificateTarget{
+			Key:               tls.Key(),
+			ClusterIssuer:     tlsName(tls, stacks.TLSFromClusterIssuer),
+			CertResolver:      tlsName(tls, stacks.TLSFromCertResolver),
+			TraefikNamespace:  cfg.Gate.TraefikNamespace,
+			TraefikDeployment: cfg.Gate.TraefikDeployment,
+			Secret:            tlsName(tls, stacks.TLSFromSecret),
+			SecretNamespace:   cfg.Kubernetes.Namespace,
+		}), "%s", certificateAssumption(cfg, traefik)),
+		assumes(checks.Pgpool(bitnami, cluster, pgpool),
+			"pgpool's Service %s/%s (%s) and Deployment %s/%s (%s) exist",
+			pgpool.Namespace, pgpool.Service, ref("pgpool.service"), pgpool.Namespace, pgpool.Deployment, ref("pgpool.deployment")),
+		assumes(checks.PgpoolUsers(bitnami, cluster, pgpool),
+			"the users Secret %s/%s (%s) exists and is the one pgpool's Deployment reads its custom users from",
+			pgpool.Namespace, pgpool.UsersSecret, ref("pgpool.usersSecret")),
+		assumes(checks.Postgres(cfg.Gate.Postgres, checks.PostgresTarget{
+			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, SSLMode: cfg.Postgres.SSLMode,
+			User: cfg.Postgres.AdminUser, Password: cfg.Postgres.AdminPassword,
+		}), "the admin %s (%s) logs in at %s (%s) and may create roles and databases",
+			cfg.Postgres.AdminUser, ref("postgres.adminUser"), pg, ref("postgres.host")),
+		assumes(checks.PostgresTLS(cfg.Gate.Postgres, checks.PostgresTLSTarget{
+			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, RequiredBy: tlsRequired,
+		}), "%s", tlsAssumption(pg, tlsRequired)),
+		assumes(checks.Registry(cfg.Gate.Registry, checks.RegistryTarget{
+			Host: cfg.Registry.Host, CA: cfg.Registry.CA,
+			Username: cfg.Registry.Username, Password: cfg.Registry.Password,
+			PullUsername: cfg.Registry.PullUsername, PullPassword: cfg.Registry.PullPassword,
+			Lookup: lookup,
+		}), "the registry %s (%s) accepts the push account %s and the pull account %s",
+			cfg.Registry.Host, ref("registry.host"), cfg.Registry.Username, cfg.Registry.PullUsername),
+		assumes(checks.RegistryOwner(cfg.Gate.Registry && gitea, checks.RegistryOwnerTarget{
+			Host: cfg.Registry.Host, CA: cfg.Registry.CA, Owner: owner,
+			Username: cfg.Registry.Username, Password: cfg.Registry.Password,
+		}), "the registry owner %s (of %s) is a Gitea user or organization whose packages %s may read",
+			owner, ref("registry.repository"), cfg.Registry.Username),
+	}
+}
+
+// buildHostCheck is the gate's probe of the build host, for a run that builds an image.
+func buildHostCheck(cfg *stacks.Config, dryRun bool) checks.Check {
+	return assumes(checks.BuildHost(cfg.Gate.BuildHost, checks.BuildHostTarget{
+		Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,
+		HostKey: cfg.Build.PublicKey, Signer: cfg.Build.Signer,
+		Tools: buildTools(dryRun),
+	}), "the build host %s (%s) presents the pinned host key (%s) and accepts the client key for %s",
+		net.JoinHostPort(cfg.Build.Host, strconv.Itoa(cfg.Build.Port)), stacks.Ref("build.host"), stacks.Ref("build.hostKey"), cfg.Build.User)
+}
+
+func assumes(c checks.Check, format string, args ...any) checks.Check {
+	c.Assumes = fmt.Sprintf(format, args...)
+	return c
+}
+
+func certificateAssumption(cfg *stacks.Config, traefik string) string {
+	t := cfg.Ingress.TLS
+	switch t.Source {
+	case stacks.TLSFromClusterIssuer:
+		return fmt.Sprintf("cert-manager's ClusterIssuer %s (%s) exists and is Ready", t.Name, t.Key())
+	case stacks.TLSFromCertResolver:
+		return fmt.Sprintf("Traefik's Deployment %s defines the certificate resolver %s (%s)", traefik, t.Name, t.Key())
+	case stacks.TLSFromSecret:
+		return fmt.Sprintf("the TLS Secret %s/%s (%s) exists", cfg.Kubernetes.Namespace, t.Name, t.Key())
+	}
+	return "Traefik's default certificate serves the host"
+}
+
+func tlsAssumption(endpoint string, requiredBy []string) string {
+	if len(requiredBy) == 0 {
+		return "whether " + endpoint + " offers TLS (no setting needs it)"
+	}
+	return endpoint + " offers TLS (needed: " + strings.Join(requiredBy, ", ") + ")"
+}
+
+// tlsRequiredBy lists the sslmode settings that need TLS of the endpoint Pulumi connects to: the
+// admin connection's, and the app's when the app connects to the same endpoint.
+func tlsRequiredBy(p stacks.Postgres) []string {
+	var out []string
+	if p.SSLMode != "disable" {
+		out = append(out, stacks.Ref("postgres.sslmode")+" is "+p.SSLMode)
+	}
+	sameEndpoint := p.AppHost == p.Host && p.AppPort == p.Port
+	if sameEndpoint && p.AppSSLMode != "disable" && p.AppSSLMode != p.SSLMode {
+		out = append(out, stacks.Ref("postgres.appSslmode")+" is "+p.AppSSLMode)
+	}
+	return out
+}
+
+// buildTools are the commands the image build needs on the build host. A preview checks the
+// host's key and login only: listing the tools costs a login shell (0.2 s and more), and only
+// the build, which runs on up, needs them.
+func buildTools(dryRun bool) []string {
+	if dryRun {
+		return nil
+	}
+	return []string{"git", "nix", "skopeo", "gunzip", "timeout"}
+}
