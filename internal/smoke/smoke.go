@@ -1,11 +1,17 @@
-// Package smoke checks a deployed inter-hub over HTTP: the landing page, the API's key check and
-// the stylesheet. The same checks run against the local stand-in and against Railiance01.
+// Package smoke checks a deployed inter-hub over HTTP: the landing page, the API's key check, the
+// stylesheet, /capabilities and, when dashboards are given, an admin login followed by each
+// dashboard. The same checks run against the local stand-in and against Railiance01.
+//
+// Redirects are followed for the landing page, the login and the dashboards (same scheme and
+// host only, at most MaxRedirects, each one reported), never for the API and /capabilities,
+// whose answer must come from the endpoint itself.
 package smoke
 
 import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"sort"
 	"strings"
 	"time"
 
@@ -25,6 +32,18 @@ const LandingText = "Inter-Hub"
 
 // APIPath is the API endpoint that must refuse requests without a key.
 const APIPath = "/api/v2/hubs"
+
+// CapabilitiesPath answers a JSON object that names the app (AppName).
+const CapabilitiesPath = "/capabilities"
+
+// AppName is the name /capabilities must give.
+const AppName = "inter-hub"
+
+// DefaultAdminLoginPath is where the admin login form is, as in the stand-in's sample app.
+const DefaultAdminLoginPath = "/admin/login"
+
+// MaxRedirects bounds the redirects followed for one check.
+const MaxRedirects = 5
 
 // maxBody bounds what a check reads of a response.
 const maxBody = 4 << 20
@@ -39,6 +58,14 @@ type Options struct {
 	// CAFile adds a PEM CA bundle to the system roots (for the stand-in's own CA).
 	CAFile  string
 	Timeout time.Duration // per request; default 10 s
+
+	// Dashboards are paths of the app (a query allowed) opened after the admin login, each
+	// expected to answer 200 with HTML. None: neither the login nor the dashboards are checked.
+	Dashboards []string
+	// AdminEmail and AdminPassword log in at AdminLoginPath (default DefaultAdminLoginPath) with
+	// a form POST of the fields email and password; required with Dashboards, never printed.
+	AdminEmail, AdminPassword string
+	AdminLoginPath            string
 }
 
 // Result is the outcome of one check.
@@ -51,9 +78,13 @@ type Result struct {
 
 // Checker runs the checks with one HTTP client.
 type Checker struct {
-	base   *url.URL
-	key    string
-	client *http.Client
+	base       *url.URL
+	key        string
+	client     *http.Client
+	dashboards []string
+	email      string
+	password   string
+	loginPath  string
 }
 
 // New validates the options and prepares the client.
@@ -64,6 +95,21 @@ func New(o Options) (*Checker, error) {
 	}
 	if o.APIKey == "" {
 		return nil, errors.New("API key is empty")
+	}
+	loginPath := o.AdminLoginPath
+	if loginPath == "" {
+		loginPath = DefaultAdminLoginPath
+	}
+	if !strings.HasPrefix(loginPath, "/") {
+		return nil, fmt.Errorf("admin login path %q: want a path starting with /", loginPath)
+	}
+	if len(o.Dashboards) > 0 && (o.AdminEmail == "" || o.AdminPassword == "") {
+		return nil, errors.New("the admin email or password is empty (the dashboards are checked after an admin login)")
+	}
+	for _, d := range o.Dashboards {
+		if !strings.HasPrefix(d, "/") || strings.HasPrefix(d, "//") {
+			return nil, fmt.Errorf("dashboard %q: want a path of the app starting with /", d)
+		}
 	}
 	roots, err := x509.SystemCertPool()
 	if err != nil {
@@ -105,22 +151,34 @@ func New(o Options) (*Checker, error) {
 	client := &http.Client{
 		Transport: transport,
 		Timeout:   timeout,
-		// A redirect is reported as seen, not followed: a login page behind a 302 must not pass
-		// for the API's answer.
+		// The client never follows a redirect by itself: the checks that may follow one do it
+		// step by step (follow), the others report it as seen, so that a login page behind a 302
+		// cannot pass for the API's answer.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
-	return &Checker{base: base, key: o.APIKey, client: client}, nil
+	return &Checker{
+		base: base, key: o.APIKey, client: client,
+		dashboards: o.Dashboards, email: o.AdminEmail, password: o.AdminPassword, loginPath: loginPath,
+	}, nil
 }
 
 // Run performs every check in order and returns their results.
 func (c *Checker) Run(ctx context.Context) []Result {
-	landing, body := c.landing(ctx)
-	return []Result{
+	landing, body, landingURL := c.landing(ctx)
+	rs := []Result{
 		landing,
 		c.apiWithoutKey(ctx),
 		c.apiWithKey(ctx),
-		c.stylesheet(ctx, body),
+		c.stylesheet(ctx, body, landingURL),
+		c.capabilities(ctx),
 	}
+	if len(c.dashboards) > 0 {
+		rs = append(rs, c.admin(ctx)...)
+	}
+	for i := range rs {
+		rs[i].Name, rs[i].Seen = c.scrub(rs[i].Name), c.scrub(rs[i].Seen)
+	}
+	return rs
 }
 
 // Failed counts the failed results.
@@ -145,10 +203,13 @@ func Write(w io.Writer, rs []Result) {
 	}
 }
 
+// url is path (with an optional query) under the base URL.
 func (c *Checker) url(path string) string {
 	u := *c.base
-	u.Path = strings.TrimSuffix(u.Path, "/") + path
-	u.RawQuery, u.Fragment = "", ""
+	p, query, _ := strings.Cut(path, "?")
+	u.Path = strings.TrimSuffix(u.Path, "/") + p
+	u.RawPath = ""
+	u.RawQuery, u.Fragment = query, ""
 	return u.String()
 }
 
@@ -167,7 +228,11 @@ func (c *Checker) get(ctx context.Context, target string, withKey bool) (*respon
 	if withKey {
 		req.Header.Set("Authorization", "Bearer "+c.key)
 	}
-	resp, err := c.client.Do(req)
+	return c.do(c.client, req)
+}
+
+func (c *Checker) do(client *http.Client, req *http.Request) (*response, error) {
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, errors.New(c.scrub(err.Error()))
 	}
@@ -182,12 +247,15 @@ func (c *Checker) get(ctx context.Context, target string, withKey bool) (*respon
 	}, nil
 }
 
-// scrub keeps the key out of anything printed, whatever a server or library echoes.
+// scrub keeps the key and the admin's credentials out of anything printed, whatever a server or
+// library echoes.
 func (c *Checker) scrub(s string) string {
-	if c.key == "" {
-		return s
+	for _, secret := range []string{c.key, c.password, url.QueryEscape(c.password), c.email, url.QueryEscape(c.email)} {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "[secret]")
+		}
 	}
-	return strings.ReplaceAll(s, c.key, "[secret]")
+	return s
 }
 
 func (r *response) describe() string {
@@ -198,25 +266,25 @@ func (r *response) describe() string {
 	return s
 }
 
-// landing checks the landing page and returns its body (nil unless it answered 200) for the
-// stylesheet check.
-func (c *Checker) landing(ctx context.Context) (Result, []byte) {
+// landing checks the landing page, following redirects, and returns its body (nil unless it
+// answered 200) and its final URL for the stylesheet check.
+func (c *Checker) landing(ctx context.Context) (Result, []byte, *url.URL) {
 	res := Result{Name: "landing page GET /", Expected: fmt.Sprintf("HTTP 200 with %q", LandingText)}
-	r, err := c.get(ctx, c.url("/"), false)
+	f, err := c.follow(ctx, c.client, c.url("/"), nil)
 	if err != nil {
-		res.Seen = "request failed: " + err.Error()
-		return res, nil
+		res.Seen = f.failed(err)
+		return res, nil, nil
 	}
-	if r.status != http.StatusOK {
-		res.Seen = r.describe()
-		return res, nil
+	if f.status != http.StatusOK {
+		res.Seen = f.seen(f.describe())
+		return res, nil, nil
 	}
-	if !strings.Contains(string(r.body), LandingText) {
-		res.Seen = fmt.Sprintf("HTTP 200 without %q (%d bytes, starting %q)", LandingText, len(r.body), excerpt(r.body))
-		return res, r.body
+	if !strings.Contains(string(f.body), LandingText) {
+		res.Seen = f.seen(fmt.Sprintf("HTTP 200 without %q (%d bytes, starting %q)", LandingText, len(f.body), excerpt(f.body)))
+		return res, f.body, f.final
 	}
-	res.OK, res.Seen = true, fmt.Sprintf("HTTP 200 with %q", LandingText)
-	return res, r.body
+	res.OK, res.Seen = true, f.seen(fmt.Sprintf("HTTP 200 with %q", LandingText))
+	return res, f.body, f.final
 }
 
 func (c *Checker) apiWithoutKey(ctx context.Context) Result {
@@ -245,7 +313,51 @@ func (c *Checker) apiWithKey(ctx context.Context) Result {
 	return res
 }
 
-func (c *Checker) stylesheet(ctx context.Context, landing []byte) Result {
+// capabilities checks that /capabilities answers itself (no redirect) with a JSON object that
+// names the app in "app" or "name".
+func (c *Checker) capabilities(ctx context.Context) Result {
+	res := Result{Name: "capabilities " + CapabilitiesPath, Expected: fmt.Sprintf("HTTP 200 with a JSON object naming %q", AppName)}
+	r, err := c.get(ctx, c.url(CapabilitiesPath), false)
+	if err != nil {
+		res.Seen = "request failed: " + err.Error()
+		return res
+	}
+	if r.status != http.StatusOK {
+		res.Seen = r.describe()
+		return res
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(r.body, &obj); err != nil || obj == nil {
+		res.Seen = fmt.Sprintf("HTTP 200 but not a JSON object (Content-Type %q, %d bytes, starting %q)", r.contentType, len(r.body), excerpt(r.body))
+		return res
+	}
+	for _, k := range []string{"app", "name"} {
+		if v, ok := obj[k].(string); ok && namesApp(v) {
+			res.OK, res.Seen = true, fmt.Sprintf("HTTP 200, JSON object with %q: %q", k, v)
+			return res
+		}
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	res.Seen = fmt.Sprintf("HTTP 200, JSON object without \"app\" or \"name\" naming %s (keys: %s)", AppName, strings.Join(keys, ", "))
+	return res
+}
+
+// namesApp accepts inter-hub, Inter-Hub, "Inter Hub", interhub.
+func namesApp(v string) bool {
+	norm := strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' || r == '_' {
+			return -1
+		}
+		return r
+	}, strings.ToLower(v))
+	return norm == "interhub"
+}
+
+func (c *Checker) stylesheet(ctx context.Context, landing []byte, landingURL *url.URL) Result {
 	res := Result{Name: "stylesheet", Expected: "HTTP 200 with Content-Type text/css"}
 	if landing == nil {
 		res.Seen = "no landing page to find the stylesheet link in"
@@ -261,7 +373,6 @@ func (c *Checker) stylesheet(ctx context.Context, landing []byte) Result {
 		res.Seen = fmt.Sprintf("unparsable href %q", href)
 		return res
 	}
-	landingURL, _ := url.Parse(c.url("/"))
 	target := landingURL.ResolveReference(ref).String()
 	res.Name = "stylesheet " + ref.Path
 	r, err := c.get(ctx, target, false)

@@ -4,7 +4,8 @@
 -- application with the same image contract. Environment: DATABASE_URL, IHP_SESSION_SECRET,
 -- IHP_BASEURL (required), PORT (8000), IHP_ENV, INTERHUB_API_KEY, INTERHUB_REVISION (set by the
 -- image), IHP_MIGRATION_DIR, MINIMUM_REVISION. It refuses to start on a database that lacks one
--- of its migrations.
+-- of its migrations. The admin area (/admin, InterHub.Admin) signs its sessions with
+-- IHP_SESSION_SECRET.
 module Main (main) where
 
 import Control.Exception (SomeException, bracket, displayException, fromException, try)
@@ -32,6 +33,7 @@ import System.FilePath (takeExtension, (</>))
 import System.Posix.Signals (Handler (..), installHandler, sigINT, sigTERM)
 import Text.Read (readMaybe)
 
+import InterHub.Admin
 import InterHub.Runtime
 import InterHub.Sample
 
@@ -44,18 +46,19 @@ data Config = Config
     , revision :: String
     , environment :: String
     , baseUrl :: String
+    , admin :: AdminEnv
     }
 
 main :: IO ()
 main = do
     setupOutput
-    [url, _sessionSecret, base] <- requireEnv prog ["DATABASE_URL", "IHP_SESSION_SECRET", "IHP_BASEURL"]
+    [url, sessionSecret, base] <- requireEnv prog ["DATABASE_URL", "IHP_SESSION_SECRET", "IHP_BASEURL"]
     portText <- fromMaybe "8000" <$> lookupNonEmpty "PORT"
     port <- maybe (exitWith1 prog ("PORT is not a port number: " ++ show portText)) pure (readPort portText)
     key <- fmap (TE.encodeUtf8 . T.pack) <$> lookupNonEmpty "INTERHUB_API_KEY"
     rev <- fromMaybe "unknown" <$> lookupNonEmpty "INTERHUB_REVISION"
     env <- fromMaybe "Development" <$> lookupNonEmpty "IHP_ENV"
-    let cfg = Config url key rev env base
+    let cfg = Config url key rev env base (adminEnv url sessionSecret base)
     logLine ("Inter-Hub sample " ++ sampleVersion ++ " (revision " ++ rev ++ ", IHP_ENV " ++ env ++ ") starting")
     checkAtStart >>= either (exitWith1 prog . ("cannot start: " ++)) pure
     checkMigrated url
@@ -114,6 +117,7 @@ logRequest req status size =
 
 app :: Config -> Application
 app cfg req respond
+    | ("admin" : segments) <- pathInfo req = adminApp (admin cfg) segments req >>= respond
     | requestMethod req `notElem` [methodGet, methodHead] =
         respond (responseLBS status405 [("Allow", "GET, HEAD"), textPlain] "method not allowed\n")
     | otherwise = case pathInfo req of

@@ -30,12 +30,13 @@
       '';
     in
     {
-      packages.x86_64-linux.default = app; # bin/RunProdServer
+      packages.x86_64-linux.default = app; # bin/RunProdServer (and bin/create-admin)
       packages.x86_64-linux.migrate = migrate;
 
       # `nix build .#docker` -> result: a gzipped docker-archive of the app image. The image
       # contract: Cmd RunProdServer; `migrate` (the chart's migration Job) and `cp` (its static
-      # copy into the volume at /app/static) on PATH; the migrations and IHP_MIGRATION_DIR.
+      # copy into the volume at /app/static) on PATH; the migrations and IHP_MIGRATION_DIR. The
+      # sample adds `create-admin` (an admin account on a fresh database, run with kubectl exec).
       packages.x86_64-linux.docker = pkgs.dockerTools.buildLayeredImage {
         name = "inter-hub";
         contents = [

@@ -1,8 +1,9 @@
 {-# LANGUAGE OverloadedStrings #-}
 {-# LANGUAGE ScopedTypeVariables #-}
--- | What the sample app's two programs (RunProdServer and migrate) share: the environment, the
--- migration files and the database connection. The same contract as an IHP app's image:
--- DATABASE_URL, IHP_MIGRATION_DIR (default Application/Migration/), MINIMUM_REVISION.
+-- | What the sample app's programs (RunProdServer, migrate and create-admin) share: the
+-- environment, the migration files and the database connection. The same contract as an IHP
+-- app's image: DATABASE_URL, IHP_MIGRATION_DIR (default Application/Migration/),
+-- MINIMUM_REVISION.
 module InterHub.Runtime
     ( setupOutput
     , requireEnv
