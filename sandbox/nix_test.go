@@ -174,8 +174,8 @@ func TestNixStandInIsReproducible(t *testing.T) {
 	if _, ok := cfg.Config.ExposedPorts["8000/tcp"]; !ok || cfg.OS != "linux" {
 		t.Errorf("image config %+v lacks port 8000 or os linux", cfg)
 	}
-	// The IHP image contract: Cmd is the server, migrate and cp are on PATH, the migrations'
-	// directory is in the environment.
+	// The IHP image contract: Cmd is the server, migrate and cp are on PATH (and the sample's
+	// create-admin), the migrations' directory is in the environment.
 	if got := strings.Join(cfg.Config.Cmd, " "); got != "/bin/RunProdServer" || len(cfg.Config.Entrypoint) != 0 {
 		t.Errorf("Cmd %q, Entrypoint %q; want Cmd /bin/RunProdServer and no Entrypoint", got, cfg.Config.Entrypoint)
 	}
@@ -192,9 +192,10 @@ func TestNixStandInIsReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{
-		"bin/RunProdServer", "bin/migrate", "bin/cp", "bin/sh", "lib64", "usr/lib64/ld-linux-x86-64.so.2",
-		"etc/ssl/certs/ca-certificates.crt", "etc/passwd", "etc/group", "tmp/",
+		"bin/RunProdServer", "bin/migrate", "bin/create-admin", "bin/cp", "bin/sh", "lib64",
+		"usr/lib64/ld-linux-x86-64.so.2", "etc/ssl/certs/ca-certificates.crt", "etc/passwd", "etc/group", "tmp/",
 		"app/static/app.css", "app/Application/Migration/1767225600-create-hubs.sql",
+		"app/Application/Migration/1767225660-create-admins.sql",
 	} {
 		h, ok := layer[name]
 		if !ok {

@@ -39,6 +39,12 @@ func TestSecondUpChangesNothing(t *testing.T) {
 
 	components := []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler",
 		"postgres", "pgpool", "sshd", "registry", "containerd", "kubelet"}
+	extra := []string{}
+	if env.Gitea != nil {
+		// Started with Gitea: the second up is asked for it too and must leave it as it is.
+		components = append(components, "gitea", "gitea-runner")
+		extra = append(extra, "INTERHUB_SANDBOX_GITEA=1")
+	}
 	before := map[string]string{}
 	for _, c := range components {
 		before[c] = readPID(t, env, c)
@@ -48,7 +54,7 @@ func TestSecondUpChangesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, filepath.Join(env.Repo, "sandbox", "sandbox.sh"), "up")
-	cmd.Env = append(os.Environ(), sandboxenv.DirEnv+"="+env.StateDir)
+	cmd.Env = append(append(os.Environ(), sandboxenv.DirEnv+"="+env.StateDir), extra...)
 	out, err := cmd.CombinedOutput()
 	t.Logf("second up:\n%s", out)
 	if err != nil {

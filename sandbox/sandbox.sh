@@ -4,7 +4,8 @@
 # kubelet with containerd running real pods on a bridge, Traefik and the local-path provisioner as
 # pods), PostgreSQL behind pgpool, an sshd standing in for the build host, and a TLS registry.
 #
-#   sandbox.sh up       start what is not running and wait until everything is ready (idempotent)
+#   sandbox.sh up       start what is not running and wait until everything is ready (idempotent);
+#                       with INTERHUB_SANDBOX_GITEA=1 also Gitea and its Actions runner (make test)
 #   sandbox.sh down     stop every sandbox process by its recorded PID and check the ports are free
 #   sandbox.sh status   show each process, its port and its health
 #   sandbox.sh restart-node
@@ -43,9 +44,20 @@ source "$here/lib/node.sh"
 source "$here/lib/images.sh"
 # shellcheck source=lib/addons.sh
 source "$here/lib/addons.sh"
+# shellcheck source=lib/gitea.sh
+source "$here/lib/gitea.sh"
 
 # Processes in start order; `down` stops them in reverse.
 readonly components=(etcd kube-apiserver kube-controller-manager kube-scheduler postgres pgpool sshd registry containerd kubelet)
+# Started only when asked for (INTERHUB_SANDBOX_GITEA=1); stopped by every down.
+readonly optional_components=(gitea gitea-runner)
+
+# Gitea keeps its data in the stand-in's PostgreSQL, made by the platform's admin role as on
+# Railiance01 (CREATEROLE CREATEDB, not a superuser).
+GITEA_DB_HOST=$HOST GITEA_DB_PORT=$PG_PORT
+GITEA_DB_ADMIN_USER=$PG_ADMIN_USER GITEA_DB_ADMIN_PASSWORD=$PG_ADMIN_PASSWORD
+
+gitea_wanted() { [ "${INTERHUB_SANDBOX_GITEA:-0}" = 1 ]; }
 
 # component_ports NAME prints the ports component NAME listens on.
 component_ports() {
@@ -60,14 +72,17 @@ component_ports() {
 	pgpool) echo "$PGPOOL_PORT $PCP_PORT" ;;
 	sshd) echo "$SSH_PORT" ;;
 	registry) echo "$REGISTRY_PORT" ;;
+	gitea) echo "$GITEA_PORT" ;;
+	gitea-runner) echo "" ;;
 	esac
 }
 
 # preflight fails, before anything is written, when a port of a part that is not running here is
 # taken by another process (another checkout's sandbox, a system sshd on 2222, ...).
 preflight() {
-	local c port owner busy=()
-	for c in "${components[@]}"; do
+	local c port owner busy=() wanted=("${components[@]}")
+	gitea_wanted && wanted+=("${optional_components[@]}")
+	for c in "${wanted[@]}"; do
 		running "$c" >/dev/null && continue
 		for port in $(component_ports "$c"); do
 			if port_busy "$port"; then
@@ -171,6 +186,7 @@ write_env_json() {
 		--arg containerd "$(containerd_sock)" --arg nodeRoot "$noderoot" --argjson webPort "$TRAEFIK_WEB_PORT" \
 		--arg busybox "$(busybox_image_ref)" --arg pause "$(sandbox_image_ref pause "$PAUSE_IMAGE_TAG")" \
 		--arg traefik "$(sandbox_image_ref traefik "$TRAEFIK_VERSION")" \
+		--argjson gitea "$(gitea_env_json)" \
 		'{
 		stateDir: $stateDir, repo: $repo,
 		kubernetes: {
@@ -203,10 +219,24 @@ write_env_json() {
 		ingress: {
 			url: ("https://" + $edgeHost), connectTo: ($host + ":" + ($edgePort|tostring)),
 			host: $host, port: $edgePort, webPort: $webPort, caFile: $caFile, ingressClass: "traefik", entrypoint: "websecure"
-		}
+		},
+		gitea: $gitea
 	}' >"$tmp"
 	chmod 600 "$tmp"
 	mv "$tmp" "$state/env.json"
+}
+
+# gitea_env_json prints env.json's gitea section, or null when Gitea does not run.
+gitea_env_json() {
+	if ! running gitea >/dev/null 2>&1; then
+		echo null
+		return
+	fi
+	jq -n --arg url "$(gitea_url)" --argjson port "$GITEA_PORT" --arg tokenFile "$(gitea_token_file)" \
+		--arg admin "$GITEA_ADMIN_USER" --arg runner "$GITEA_RUNNER_NAME" --arg labels "$GITEA_RUNNER_LABELS" \
+		--arg runnerHome "$(gitea_runner_dir)/home" \
+		'{url: $url, port: $port, adminUser: $admin, tokenFile: $tokenFile, runnerName: $runner,
+		  runnerLabels: ($labels | split(",")), runnerHome: $runnerHome}'
 }
 
 cmd_up() {
@@ -243,9 +273,18 @@ cmd_up() {
 		wait "$job" || rc=1
 	done
 	[ "$rc" -eq 0 ] || die "up failed (see the messages above; logs in $state/logs); 'sandbox.sh down' stops what did start"
+	# Gitea needs only PostgreSQL: it starts beside the node.
+	local gitea_job=""
+	if gitea_wanted; then
+		gitea_up &
+		gitea_job=$!
+	fi
 	node_pause_preload
 	node_up
 	addons_up || die "Traefik or the local-path provisioner did not start; 'sandbox.sh down' stops what did start"
+	if [ -n "$gitea_job" ]; then
+		wait "$gitea_job" || die "Gitea or its runner did not start (logs in $state/logs); 'sandbox.sh down' stops what did start"
+	fi
 	write_env_json
 	say "ready in $(since "$t0")"
 	summary
@@ -275,10 +314,15 @@ Sandbox is up. Everything listens on $HOST.
 
   kubectl --kubeconfig $state/kubeconfig get nodes
 EOF
+	running gitea >/dev/null 2>&1 && cat <<EOF
+  gitea         $(gitea_url)  admin $GITEA_ADMIN_USER, API token in $(gitea_token_file)
+                runner $GITEA_RUNNER_NAME (host mode, labels $GITEA_RUNNER_LABELS, HOME $(gitea_runner_dir)/home)
+EOF
+	return 0
 }
 
 all_ports() {
-	echo "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $KCM_PORT $SCHEDULER_PORT $PG_PORT $PGPOOL_PORT $PCP_PORT $SSH_PORT $REGISTRY_PORT $KUBELET_PORT $KUBELET_HEALTHZ_PORT $EDGE_PORT $TRAEFIK_WEB_PORT $TRAEFIK_PING_PORT"
+	echo "$ETCD_PORT $ETCD_PEER_PORT $APISERVER_PORT $KCM_PORT $SCHEDULER_PORT $PG_PORT $PGPOOL_PORT $PCP_PORT $SSH_PORT $REGISTRY_PORT $KUBELET_PORT $KUBELET_HEALTHZ_PORT $EDGE_PORT $TRAEFIK_WEB_PORT $TRAEFIK_PING_PORT $GITEA_PORT"
 }
 
 # leftovers prints PIDs of sandbox programs that still name the state dir in their arguments
@@ -300,7 +344,9 @@ cmd_down() {
 	t0=$(now_ms)
 	mkdir -p "$state/run" "$state/logs"
 	sandbox_paths >/dev/null 2>&1 || true
-	# The node first: its pods (Traefik, the app) stop with it, then the control plane.
+	# The runner first (its jobs deploy to the cluster), then Gitea before its database; the node
+	# next: its pods (Traefik, the app) stop with it, then the control plane.
+	gitea_down
 	node_down
 	kube_down
 	postgres_down
@@ -310,7 +356,7 @@ cmd_down() {
 		say "process $p still names $state in its arguments: $(tr '\0' ' ' <"/proc/$p/cmdline" | cut -c1-120); killing it"
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	for c in "${components[@]}"; do
+	for c in "${components[@]}" "${optional_components[@]}"; do
 		if [ -f "$(pidfile "$c")" ] && running "$c" >/dev/null 2>&1; then
 			say "$c is still running"
 			bad=1
@@ -348,7 +394,12 @@ cmd_status() {
 	load_tools_env 2>/dev/null || true
 	sandbox_paths >/dev/null 2>&1 || true
 	printf '%-24s %-8s %-22s %-8s %s\n' COMPONENT PID LISTEN HEALTH "RSS MiB (with children)"
-	for c in "${components[@]}"; do
+	local shown=("${components[@]}")
+	# Gitea's rows when it runs or is asked for; otherwise it is not part of this stand-in.
+	if gitea_wanted || running gitea >/dev/null 2>&1 || running gitea-runner >/dev/null 2>&1; then
+		shown+=("${optional_components[@]}")
+	fi
+	for c in "${shown[@]}"; do
 		port=$(component_ports "$c")
 		port=${port// /,}
 		health=down rss=""
@@ -365,6 +416,7 @@ cmd_status() {
 			pgpool) pgpool_admin_ok >/dev/null 2>&1 && health=ok ;;
 			sshd) sshd_healthy && health=ok ;;
 			registry) registry_healthy && health=ok ;;
+			gitea | gitea-runner) [ "$(gitea_health "$c")" = ok ] && health=ok ;;
 			esac
 			read -r rss pss < <(tree_mem "$pid")
 			tot_rss=$((tot_rss + rss))

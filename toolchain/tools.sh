@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the offline toolchain from Go modules and installs it outside the checkout.
 #
-#   tools.sh build [component...]   build what is missing or stale (default: all)
+#   tools.sh build [component...]   build what is missing or stale (default: all; `deploy`: only
+#                                   what a preview, up and smoke checks need)
 #   tools.sh env                    print the environment for `eval "$(toolchain/tools.sh env)"`
 #   tools.sh prefix                 print the install prefix
 #   tools.sh list                   list the components
@@ -28,8 +29,12 @@ export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PATH="$bin:$PATH"
 
 components=(pulumi language-go providers kubernetes-plugin kube traefik local-path-provisioner sops crane)
-# Built only when asked for (`tools.sh build helm`, make bench): not part of `build` with no names.
-optional=(helm)
+# Built only when asked for (`tools.sh build helm`, make bench; `tools.sh build gitea`, the
+# stand-in's Gitea and Actions runner): not part of `build` with no names.
+optional=(helm gitea)
+# `tools.sh build deploy` (make deploy-tools, CI): the CLI, its plugins and sops. The smoke
+# checks' rollout restart talks to the apiserver itself, so no kubectl; nothing of the stand-in.
+deploy=(pulumi language-go providers kubernetes-plugin sops)
 
 say() { printf '%s\n' "$*" >&2; }
 
@@ -186,6 +191,34 @@ build_helm() {
 		"$bin/helm" helm.sh/helm/v3/cmd/helm)
 }
 
+# Gitea and its Actions runner, for the stand-in's forge. Their versions are pinned in
+# toolchain/gitea/go.mod (Gitea, with the replaces of its own go.mod copied) and
+# toolchain/gitea/runner/go.mod (gitea-runner), not in versions.env. No build tag: Gitea's
+# PostgreSQL driver (lib/pq, models/db/engine.go) is always compiled in; sqlite needs the tags
+# `sqlite sqlite_unlock_notify` and is left out. Without the `bindata` tag Gitea reads its
+# templates, options and public files from STATIC_ROOT_PATH: they are copied to share/gitea, so it
+# runs without the module cache.
+build_gitea() {
+	local v dir
+	v=$(cd "$here/gitea" && go list -m -f '{{.Version}}' code.gitea.io/gitea)
+	say "    gitea: gitea $v"
+	(cd "$here/gitea" && run_step gitea "$1" gobuild "-X main.Version=${v#v} -X main.Tags=" \
+		"$bin/gitea" code.gitea.io/gitea)
+	dir=$(cd "$here/gitea" && go list -m -f '{{.Dir}}' code.gitea.io/gitea)
+	rm -rf "$prefix/share/gitea.tmp"
+	mkdir -p "$prefix/share/gitea.tmp"
+	run_step gitea "$1" cp -R "$dir/templates" "$dir/options" "$dir/public" "$prefix/share/gitea.tmp/"
+	# The module cache's files are read-only; a later rebuild must be able to replace the copy.
+	chmod -R u+w "$prefix/share/gitea.tmp"
+	rm -rf "$prefix/share/gitea"
+	mv "$prefix/share/gitea.tmp" "$prefix/share/gitea"
+	v=$(cd "$here/gitea/runner" && go list -m -f '{{.Version}}' gitea.com/gitea/runner)
+	say "    gitea: gitea-runner $v"
+	(cd "$here/gitea/runner" && run_step gitea "$1" gobuild \
+		"-X gitea.com/gitea/runner/internal/pkg/ver.version=$v" \
+		"$bin/gitea-runner" gitea.com/gitea/runner)
+}
+
 # The provisioner behind K3s's local-path StorageClass; its go.mod has no replaces.
 build_local_path_provisioner() {
 	run_step local-path-provisioner "$1" env GOBIN="$bin" go install -trimpath -ldflags "-s -w" \
@@ -213,9 +246,10 @@ build_one() {
 	kube) component kube "$here/kube" ;;
 	traefik) component traefik "$here/traefik" ;;
 	helm) component helm "$here/helm" ;;
+	gitea) component gitea "$here/gitea" ;;
 	local-path-provisioner | sops | crane) component "$1" ;;
 	*)
-		say "unknown component '$1' (known: ${components[*]} ${optional[*]})"
+		say "unknown component '$1' (known: ${components[*]} ${optional[*]}; group: deploy)"
 		exit 2
 		;;
 	esac
@@ -229,7 +263,13 @@ build)
 	start=$(date +%s)
 	say "toolchain prefix: $prefix"
 	if [ $# -eq 0 ]; then set -- "${components[@]}"; fi
-	for c in "$@"; do build_one "$c"; done
+	for c in "$@"; do
+		if [ "$c" = deploy ]; then
+			for d in "${deploy[@]}"; do build_one "$d"; done
+		else
+			build_one "$c"
+		fi
+	done
 	say "toolchain ready in $(($(date +%s) - start)) s"
 	;;
 env)

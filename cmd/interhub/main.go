@@ -1,12 +1,17 @@
 // Command interhub holds the operator's commands around the Pulumi program: smoke checks,
-// preview summaries for pull requests, rollback through the stack's history and a drift check.
+// preview summaries for pull requests, rollback through the stack's history, a drift check and
+// the creation of a stack's SOPS file.
 //
 //	interhub smoke            --url URL [--api-key-env VAR] [--connect-to host:port] [--ca-file F] [--restart ns/deploy --kubeconfig F]
 //	interhub preview-summary  [--stack S] < preview.json
-//	interhub gitea-comment    --server URL --repo owner/name --pr N [--token-env VAR] < comment.md
+//	interhub gitea-comment    --server URL --repo owner/name --pr N [--token-env VAR] [--marker M | --new] < comment.md
+//	interhub gitea-repo-config --server URL --repo owner/name [--var NAME=VALUE]... [--secret NAME | --secret NAME=@FILE]...
+//	interhub gitea-dispatch   --server URL --repo owner/name [--workflow F] [--ref R] [--input NAME=VALUE]... [--wait D]
+//	interhub app-revision     --stack S [--set REVISION]
 //	interhub rollback         --stack S [--to N] [--yes]
 //	interhub drift            --stack S
 //	interhub changed-stacks   --stacks a,b < changed-files
+//	interhub init-secrets     --stack S --age-recipient age1... [--set NAME=VALUE]... [--values-from-stdin] [--repo DIR]
 //
 // Exit status: 0 success, 1 a check failed (or drift, or preview errors), 2 bad usage or a
 // failure to run.
@@ -26,12 +31,16 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"smoke":           {"HTTP smoke checks of a deployed inter-hub, optionally across a rollout restart", runSmoke},
-	"preview-summary": {"Markdown summary of `pulumi preview --diff --json` read from stdin", runPreviewSummary},
-	"gitea-comment":   {"post stdin as a comment on a Gitea pull request", runGiteaComment},
-	"rollback":        {"list a stack's updates and redeploy an earlier one's app revision and config", runRollback},
-	"drift":           {"refresh preview that fails and names the resources changed outside Pulumi", runDrift},
-	"changed-stacks":  {"which stacks a change touches (changed files on stdin, as git diff --name-only prints them)", runChangedStacks},
+	"smoke":             {"HTTP smoke checks of a deployed inter-hub, optionally across a rollout restart", runSmoke},
+	"preview-summary":   {"Markdown summary of `pulumi preview --diff --json` read from stdin", runPreviewSummary},
+	"gitea-comment":     {"post stdin as the pull request's preview comment, or edit the one posted before", runGiteaComment},
+	"gitea-repo-config": {"set a Gitea repository's Actions variables and secrets (secrets from the environment or a file)", runGiteaRepoConfig},
+	"gitea-dispatch":    {"start a workflow (default deploy.yaml) by workflow_dispatch; --wait follows it to its result", runGiteaDispatch},
+	"app-revision":      {"print the app revision Pulumi.<stack>.yaml records, or record another (--set)", runAppRevision},
+	"rollback":          {"list a stack's updates and redeploy an earlier one's app revision and config", runRollback},
+	"drift":             {"refresh preview that fails and names the resources changed outside Pulumi", runDrift},
+	"changed-stacks":    {"which stacks a change touches (changed files on stdin, as git diff --name-only prints them)", runChangedStacks},
+	"init-secrets":      {"create deploy/secrets/<stack>.env.sops.yaml for an age recipient, with every variable the app needs", runInitSecrets},
 }
 
 func main() {

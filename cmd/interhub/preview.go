@@ -1,16 +1,12 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/gitea"
 	"github.com/coulomb-social/inter-hub-deploy/internal/previewsummary"
 )
 
@@ -62,41 +58,6 @@ func tailLines(path string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.ReplaceAll(strings.Join(lines, "\n"), "```", "'''")
-}
-
-func runGiteaComment(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gitea-comment", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	server := fs.String("server", firstEnv("GITEA_SERVER_URL", "GITHUB_SERVER_URL"), "Gitea base URL (default from the Actions environment)")
-	repo := fs.String("repo", firstEnv("GITEA_REPOSITORY", "GITHUB_REPOSITORY"), "owner/name (default from the Actions environment)")
-	pr := fs.Int("pr", 0, "pull request number (required)")
-	tokenEnv := fs.String("token-env", "GITEA_TOKEN", "name of the environment variable holding the token")
-	if err := fs.Parse(args); err != nil {
-		return 2
-	}
-	owner, name, err := gitea.SplitRepo(*repo)
-	if err != nil {
-		return fail(stderr, "gitea-comment", err)
-	}
-	token := os.Getenv(*tokenEnv)
-	if token == "" {
-		return fail(stderr, "gitea-comment", fmt.Errorf("the token variable %s is empty or unset (--token-env names it)", *tokenEnv))
-	}
-	body, err := io.ReadAll(stdin)
-	if err != nil {
-		return fail(stderr, "gitea-comment", err)
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return fail(stderr, "gitea-comment", fmt.Errorf("empty comment on stdin"))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := (&gitea.Client{Server: *server, Token: token}).PostComment(ctx, owner, name, *pr, string(body))
-	if err != nil {
-		return fail(stderr, "gitea-comment", err)
-	}
-	fmt.Fprintf(stdout, "posted comment %d: %s\n", c.ID, c.HTMLURL)
-	return 0
 }
 
 func firstEnv(names ...string) string {

@@ -88,8 +88,11 @@ EOF
 	chmod 755 "$seed/bin/nix.tmp"
 	mv "$seed/bin/nix.tmp" "$seed/bin/nix"
 	ln -sfn "$(command -v crane)" "$seed/bin/crane"
-	# The contract names the checkout relative to the SSH user's home.
-	local link=$HOME/sandbox-haskelseed
+	# The contract names the checkout relative to the SSH user's home: the home sshd gives the
+	# user (from the passwd database), which need not be this shell's $HOME.
+	local home link
+	home=$(getent passwd "$(id -un)" | cut -d: -f6)
+	link=${home:-$HOME}/sandbox-haskelseed
 	if [ -e "$link" ] && [ ! -L "$link" ]; then
 		die "haskelseed: $link exists and is not a symlink; move it away so the sandbox can point it at $seed"
 	fi

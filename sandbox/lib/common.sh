@@ -93,7 +93,7 @@ ours() {
 }
 
 # Programs the sandbox starts, by executable name.
-readonly sandbox_programs=" etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet postgres pgpool sshd docker-registry "
+readonly sandbox_programs=" etcd kube-apiserver kube-controller-manager kube-scheduler containerd kubelet postgres pgpool sshd docker-registry gitea gitea-runner "
 
 # group_members PGID prints the live sandbox programs in process group PGID. spawn makes every
 # process the leader of its own group, and children stay in it: pgpool's children keep the

@@ -14,17 +14,21 @@ import (
 )
 
 // KubectlPath finds kubectl: on PATH, else in the toolchain prefix named by INTERHUB_TOOLS_PREFIX.
-func KubectlPath() (string, error) {
-	if p, err := exec.LookPath("kubectl"); err == nil {
+func KubectlPath() (string, error) { return toolPath("kubectl", "toolchain/tools.sh build kube") }
+
+// toolPath finds a toolchain binary: on PATH, else in the prefix named by INTERHUB_TOOLS_PREFIX;
+// the error names the command that builds it.
+func toolPath(name, build string) (string, error) {
+	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
 	if prefix := os.Getenv("INTERHUB_TOOLS_PREFIX"); prefix != "" {
-		p := filepath.Join(prefix, "bin", "kubectl")
+		p := filepath.Join(prefix, "bin", name)
 		if isFile(p) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("kubectl not found on PATH; run `eval \"$(toolchain/tools.sh env)\"`")
+	return "", fmt.Errorf("%s not found on PATH; build it with `%s`, then `eval \"$(toolchain/tools.sh env)\"`", name, build)
 }
 
 // Kubectl runs kubectl against the sandbox with stdin (may be nil) and returns its stdout. The
@@ -34,13 +38,27 @@ func (e *Env) Kubectl(ctx context.Context, stdin io.Reader, args ...string) ([]b
 	if err != nil {
 		return nil, err
 	}
-	full := append([]string{"--kubeconfig", e.Kubernetes.Kubeconfig, "--context", e.Kubernetes.Context}, args...)
-	cmd := exec.CommandContext(ctx, bin, full...)
+	return e.run(ctx, stdin, bin, append([]string{"--kubeconfig", e.Kubernetes.Kubeconfig, "--context", e.Kubernetes.Context}, args...))
+}
+
+// Helm runs the helm CLI (an optional toolchain part) against the sandbox, as the runbook's
+// stuck-release procedure does.
+func (e *Env) Helm(ctx context.Context, args ...string) ([]byte, error) {
+	bin, err := toolPath("helm", "toolchain/tools.sh build helm")
+	if err != nil {
+		return nil, err
+	}
+	return e.run(ctx, nil, bin, append([]string{"--kubeconfig", e.Kubernetes.Kubeconfig, "--kube-context", e.Kubernetes.Context}, args...))
+}
+
+func (e *Env) run(ctx context.Context, stdin io.Reader, bin string, args []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdin = stdin
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.Bytes(), fmt.Errorf("kubectl %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		// The caller's arguments, without the connection flags every call has.
+		return stdout.Bytes(), fmt.Errorf("%s %s: %w: %s", filepath.Base(bin), strings.Join(args[4:], " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
 }

@@ -33,6 +33,8 @@ type Env struct {
 	BuildHost  BuildHost  `json:"buildHost"`
 	Registry   Registry   `json:"registry"`
 	Ingress    Ingress    `json:"ingress"`
+	// Gitea is nil unless the stand-in was started with Gitea (INTERHUB_SANDBOX_GITEA=1).
+	Gitea *Gitea `json:"gitea"`
 }
 
 // Kubernetes is the one-node cluster: kube-apiserver with client-certificate auth, and a kubelet
@@ -101,7 +103,7 @@ type BuildHost struct {
 	Origin            string `json:"origin"`
 	CheckoutDir       string `json:"checkoutDir"`
 	Store             string `json:"store"`
-	// Tags are the sample app's good revisions on main: v1, then v2 (a second migration; v1's
+	// Tags are the sample app's good revisions on main: v1, then v2 (one more migration; v1's
 	// server keeps working on a v2-migrated database).
 	Tags []string `json:"tags"`
 	// BrokenTag names a revision whose `nix build .#docker` fails.
@@ -127,6 +129,27 @@ type Registry struct {
 	PullPassword string `json:"pullPassword"`
 	// Images the stand-in itself pushed (sandbox/...), by use: busybox, pause, traefik.
 	Images map[string]string `json:"images"`
+}
+
+// Gitea is the stand-in's Gitea with one Actions runner in host mode: jobs run on this machine
+// as the user who started it, with HOME RunnerHome and the caller's toolchain and Go caches.
+type Gitea struct {
+	URL          string   `json:"url"`
+	Port         int      `json:"port"`
+	AdminUser    string   `json:"adminUser"`
+	TokenFile    string   `json:"tokenFile"` // an access token of AdminUser with every scope
+	RunnerName   string   `json:"runnerName"`
+	RunnerLabels []string `json:"runnerLabels"`
+	RunnerHome   string   `json:"runnerHome"`
+}
+
+// Token reads the admin's access token.
+func (g *Gitea) Token() (string, error) {
+	b, err := os.ReadFile(g.TokenFile)
+	if err != nil {
+		return "", fmt.Errorf("gitea token: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }
 
 // Ingress is Traefik's websecure entrypoint, running as a pod on the host's network: HTTPS
