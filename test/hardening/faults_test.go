@@ -101,7 +101,9 @@ func interrupt(t *testing.T, s *localstack.Stack, n int, f fault) {
 			"app.nodeSelector": `{"inter-hub.test/unschedulable":"true"}`, "release.timeoutSeconds": "120",
 		})
 		inStep = func() bool {
-			return len(helmRevisions(t, s, "pending-upgrade", "pending-install", "pending-rollback")) > 0
+			// The newest revision: a rollback of an earlier fault leaves its stuck one pending.
+			_, status := newestRevision(t, s)
+			return strings.HasPrefix(status, "pending-")
 		}
 		// The operator takes the change that could not roll out back before recovering.
 		afterSignal = func() { s.RemoveConfig(t, s.ConfigFile, "app.nodeSelector", "release.timeoutSeconds") }
@@ -231,11 +233,23 @@ func recoverByRunbook(t *testing.T, s *localstack.Stack) {
 		}
 		s.MustRunPlain(t, localstack.ShortTimeout, "cancel", "--stack", s.Stack, "--yes")
 	}
-	// A release revision left pending: delete its Secret, which makes the last deployed
-	// revision the newest again (the runbook's way without the helm CLI).
+	// A release revision left pending: roll back to the last deployed one, which also takes out
+	// what the killed upgrade had already applied (deleting the pending Secret would keep it).
 	t.Logf("release revisions:\n%s", s.Kubectl(t, "-n", s.Namespace, "get", "secret", "-l", "owner=helm,name=inter-hub", "-L", "version,status"))
-	for _, name := range helmRevisions(t, s, "pending-upgrade", "pending-install", "pending-rollback") {
-		s.Kubectl(t, "-n", s.Namespace, "delete", "secret", name)
+	// Only the newest revision counts: Helm's rollback leaves the stuck one listed as pending.
+	if _, status := newestRevision(t, s); strings.HasPrefix(status, "pending-") {
+		deployed := helmRevisions(t, s, "deployed")
+		if len(deployed) != 1 {
+			t.Fatalf("a pending release revision, and %d deployed ones: %v", len(deployed), deployed)
+		}
+		revision := deployed[0][strings.LastIndex(deployed[0], ".v")+2:]
+		ctx, cancel := context.WithTimeout(context.Background(), 11*time.Minute)
+		defer cancel()
+		out, err := s.Env.Helm(ctx, "-n", s.Namespace, "rollback", "inter-hub", revision, "--wait", "--timeout", "10m")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("helm rollback inter-hub %s: %s", revision, strings.TrimSpace(string(out)))
 	}
 	// Pending operations: pending creates did not happen (a build is re-run, never adopted);
 	// pending updates and deletes are cleared by refresh.
@@ -321,6 +335,15 @@ func checkConverged(t *testing.T, s *localstack.Stack) {
 	}
 	if got := stackOutput(t, s, "releaseRevision"); got != itoa(newest) {
 		t.Errorf("the state records release revision %s, Helm's newest is %d", got, newest)
+	}
+	// Nothing of an interrupted upgrade stays applied: the rollout is complete and the pod
+	// template has no field the faults set (the release fault's nodeSelector).
+	rollout := strings.TrimSpace(string(s.Kubectl(t, "-n", s.Namespace, "rollout", "status", "deployment/inter-hub", "--watch=false")))
+	if !strings.Contains(rollout, "successfully rolled out") {
+		t.Errorf("the Deployment's rollout is not complete: %s", rollout)
+	}
+	if sel := string(s.Kubectl(t, "-n", s.Namespace, "get", "deployment", "inter-hub", "-o", "jsonpath={.spec.template.spec.nodeSelector}")); sel != "" {
+		t.Errorf("the Deployment still has the nodeSelector of an interrupted upgrade: %s", sel)
 	}
 	image := stackOutput(t, s, "image")
 	deployed := strings.TrimSpace(string(s.Kubectl(t, "-n", s.Namespace, "get", "deployment", "inter-hub",

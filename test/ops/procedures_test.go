@@ -177,14 +177,19 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	}
 	t.Logf("up with the stuck release: %s", firstLine(r.Output(), "another operation"))
 
-	// Runbook, stuck release without helm: delete the stuck revision's Secret.
-	if _, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "delete", "secret", "sh.helm.release.v1.inter-hub.v2"); err != nil {
+	// Runbook, stuck release: roll back to the last deployed revision.
+	out, err := s.env.Helm(ctx, "-n", s.namespace, "rollback", "inter-hub", "1", "--wait", "--timeout", "5m")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got := statuses(); got != "1=deployed" {
-		t.Fatalf("release revisions after deleting the stuck one: %q", got)
+	// The rollback is revision 3; Helm leaves the stuck one listed as pending-upgrade.
+	if got := statuses(); !strings.Contains(got, "3=deployed") || !strings.Contains(got, "1=superseded") {
+		t.Fatalf("release revisions after helm rollback inter-hub 1: %q", got)
 	}
-	t.Logf("after kubectl delete secret sh.helm.release.v1.inter-hub.v2: %s", statuses())
+	if img := s.deploymentImage(t); img != image1 {
+		t.Fatalf("after helm rollback the Deployment runs %s, want v1's %s", img, image1)
+	}
+	t.Logf("helm rollback inter-hub 1: %s; revisions %s", strings.TrimSpace(string(out)), statuses())
 	s.pulumi(t, upTimeout, "refresh", "--yes")
 	s.pulumi(t, upTimeout, "up", "--yes")
 	// A pending update is not carried into the next state the CLI writes.
@@ -198,7 +203,7 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	if image2 == image1 || s.deploymentImage(t) != image2 {
 		t.Fatalf("v2 not live after the recovery: deployed %s, output %s, v1 %s", s.deploymentImage(t), image2, image1)
 	}
-	if got := statuses(); !strings.Contains(got, "=deployed") || strings.Contains(got, "pending") {
+	if got := statuses(); !strings.Contains(got, "4=deployed") || !strings.Contains(got, "3=superseded") {
 		t.Fatalf("release revisions after the recovery: %q", got)
 	}
 	t.Logf("after refresh and up: revisions %s, deployed image %s", statuses(), s.deploymentImage(t))
@@ -206,31 +211,56 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 }
 
 // TestSmokeOnTheLocalStack runs the deploy workflow's smoke step against the program's local
-// stack, through the stand-in's Traefik to the app's pods: the checks, a rollout restart and the
-// checks again pass; with the app scaled to zero they fail.
+// stack, through the stand-in's Traefik to the app's pods: after the admin account is made as the
+// runbook says (the image's create-admin in a pod, with the credentials of the stack's SOPS
+// file), the checks with the admin login and the stack's 12 dashboards, a rollout restart whose
+// old pods exit 0 after SIGTERM, and the checks again pass; with the app scaled to zero they fail.
 func TestSmokeOnTheLocalStack(t *testing.T) {
 	s := newOpsStack(t, "smoke")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	key, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "get", "secret", "inter-hub-env", "-o", "jsonpath={.data.INTERHUB_API_KEY}")
-	if err != nil || len(key) == 0 {
-		t.Fatalf("the app Secret has no INTERHUB_API_KEY: %v", err)
+	secret := func(key string) string {
+		t.Helper()
+		v, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "get", "secret", "inter-hub-env", "-o", "jsonpath={.data."+key+"}")
+		if err != nil || len(v) == 0 {
+			t.Fatalf("the app Secret has no %s: %v", key, err)
+		}
+		decoded, err := base64.StdEncoding.DecodeString(string(v))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(decoded)
 	}
-	decoded, err := base64.StdEncoding.DecodeString(string(key))
-	if err != nil {
-		t.Fatal(err)
+	key, email, password := secret("INTERHUB_API_KEY"), secret("INTERHUB_ADMIN_EMAIL"), secret("INTERHUB_ADMIN_PASSWORD")
+	// Twice: the second run changes nothing.
+	for _, want := range []string{"was created", "exists with this password: unchanged"} {
+		out, err := s.env.Kubectl(ctx, strings.NewReader(password), "-n", s.namespace, "exec", "-i", "deployment/inter-hub", "-c", "app",
+			"--", "create-admin", email)
+		if err != nil || !strings.Contains(string(out), want) || strings.Contains(string(out), email) {
+			t.Fatalf("create-admin: %v\n%s", err, out)
+		}
 	}
-	env := append(envWithToolchain(t), "INTERHUB_API_KEY="+string(decoded))
+	env := pulumitest.MergeEnv(s.ws.Env, map[string]string{
+		"INTERHUB_API_KEY": key, "INTERHUB_ADMIN_EMAIL": email, "INTERHUB_ADMIN_PASSWORD": password,
+	})
 	smoke := func(extra ...string) (string, int) {
 		args := append([]string{"smoke", "--url", s.output(t, "url"), "--connect-to", s.env.Ingress.ConnectTo,
 			"--ca-file", s.env.Ingress.CAFile, "--api-key-env", "INTERHUB_API_KEY"}, extra...)
-		return interhub(t, t.TempDir(), env, "", args...)
+		return interhub(t, s.ws.Dir, env, "", args...)
 	}
-	out, code := smoke("--wait", "60s", "--restart", s.namespace+"/inter-hub", "--kubeconfig", s.env.Kubernetes.Kubeconfig,
-		"--context", s.env.Kubernetes.Context)
+	out, code := smoke("--wait", "60s", "--stack", s.name, "--config-file", s.configFile,
+		"--restart", s.namespace+"/inter-hub", "--kubeconfig", s.env.Kubernetes.Kubeconfig, "--context", s.env.Kubernetes.Context)
 	t.Logf("interhub smoke --restart:\n%s", out)
-	if code != 0 || strings.Count(out, "PASS") != 9 || strings.Contains(out, string(decoded)) {
+	// Each round: 5 checks, the admin login and 12 dashboards; between them the restart and the
+	// two old pods, whose app containers exit 0 after SIGTERM.
+	if code != 0 || strings.Count(out, "PASS") != 2*18+1+2 || strings.Count(out, "PASS  dashboard /admin/dashboards/") != 24 ||
+		strings.Count(out, "app: exit 0 (Completed)") != 2 {
 		t.Fatalf("smoke on the local stack: exit %d", code)
+	}
+	for _, v := range []string{key, email, password} {
+		if strings.Contains(out, v) {
+			t.Fatal("a credential is in the output")
+		}
 	}
 	if _, err := s.env.Kubectl(ctx, nil, "-n", s.namespace, "scale", "deployment", "inter-hub", "--replicas=0"); err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ var standardTools = map[string]bool{
 	"pulumi": true, "kubectl": true, "helm": true, "sops": true, "jq": true, "psql": true, "git": true,
 	"crane": true, "ssh": true, "go": true, "cd": true, "eval": true, "export": true, "ls": true,
 	"base64": true, "echo": true, "head": true, "tail": true, "make": true,
+	// The CI runner's set-up: the runner the toolchain builds (`toolchain/tools.sh build gitea`).
+	"gitea-runner": true,
 }
 
 // runbookCommands returns the command lines of the runbook's shell blocks (comments stripped,
