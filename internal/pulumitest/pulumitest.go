@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -182,6 +183,10 @@ type builtProgram struct {
 
 // BuildProgram builds the Go program package pkg (an import path or ./relative to the repository
 // root) once per test process and returns the binary, for `runtime.options.binary`.
+//
+// Binaries go to one place per checkout and package under the user's cache, replaced by each
+// build (a rename, so a test still running the old one is not disturbed): a temporary directory
+// per test process would leave a program of up to 200 MB behind after every run.
 func BuildProgram(t testing.TB, pkg string) string {
 	t.Helper()
 	v, _ := programs.LoadOrStore(pkg, &builtProgram{})
@@ -192,16 +197,28 @@ func BuildProgram(t testing.TB, pkg string) string {
 			b.err = err
 			return
 		}
-		dir, err := os.MkdirTemp("", "pulumitest-program-")
+		cache, err := os.UserCacheDir()
 		if err != nil {
+			b.err = fmt.Errorf("no cache directory for test programs: %w", err)
+			return
+		}
+		checkout := fmt.Sprintf("%x", sha256.Sum256([]byte(repo)))[:12]
+		dir := filepath.Join(cache, "inter-hub", "test-programs", checkout, strings.NewReplacer("/", "_", ".", "_").Replace(strings.TrimPrefix(pkg, "./")))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			b.err = err
 			return
 		}
 		b.path = filepath.Join(dir, filepath.Base(pkg))
-		cmd := exec.Command("go", "build", "-o", b.path, pkg)
+		tmp := fmt.Sprintf("%s.%d.tmp", b.path, os.Getpid())
+		cmd := exec.Command("go", "build", "-o", tmp, pkg)
 		cmd.Dir = repo
 		if out, err := cmd.CombinedOutput(); err != nil {
+			os.Remove(tmp)
 			b.err = fmt.Errorf("go build %s: %w\n%s", pkg, err, out)
+			return
+		}
+		if err := os.Rename(tmp, b.path); err != nil {
+			b.err = err
 		}
 	})
 	if b.err != nil {

@@ -93,8 +93,15 @@ func TestLifecycle(t *testing.T) {
 			Kubectl: p.Tool.Bin("kubectl"), Kubeconfig: p.Env.Kubernetes.Kubeconfig,
 			Namespace: p.Namespace, Deployment: release, Timeout: 3 * time.Minute,
 		}
-		if err := r.Run(context.Background()); err != nil {
+		ends, err := r.Run(context.Background())
+		if err != nil {
 			t.Fatalf("rollout restart: %v", err)
+		}
+		// The old pods' app containers exited 0 after SIGTERM, within the grace period.
+		if smoke.Failed(ends) > 0 || len(ends) != 2 {
+			var b strings.Builder
+			smoke.Write(&b, ends)
+			t.Fatalf("the old pods did not all exit cleanly (want 2):\n%s", b.String())
 		}
 		p.smoke(t, sops["INTERHUB_API_KEY"], "v1")
 		p.assertHubServed(t, sops["INTERHUB_API_KEY"], "Restart Hub")
@@ -126,6 +133,27 @@ func TestLifecycle(t *testing.T) {
 		if got := p.replicaSets(t); got != v1RS {
 			t.Errorf("ReplicaSets changed:\n before %s\n after  %s", v1RS, got)
 		}
+	})
+
+	step(t, "a replicas-only change upgrades the release and runs no migration Job", func(t *testing.T) {
+		job := p.migrationJobUID(t)
+		for _, replicas := range []string{"1", "2"} {
+			p.setConfig(t, "app.replicas", replicas)
+			changed, err := p.up(t)
+			if err != nil {
+				t.Fatalf("up with app.replicas %s: %v", replicas, err)
+			}
+			if want := []string{"kubernetes:helm.sh/v3:Release::release"}; !sameSet(changed, want) {
+				t.Errorf("app.replicas %s: changed resources = %v, want exactly %v", replicas, changed, want)
+			}
+			if got := string(p.Kubectl(t, "-n", p.Namespace, "get", "deployment", release, "-o", "jsonpath={.spec.replicas}")); got != replicas {
+				t.Errorf("the Deployment has %s replicas, want %s", got, replicas)
+			}
+			if got := p.migrationJobUID(t); got != job {
+				t.Errorf("app.replicas %s ran a migration Job (uid %s, before %s)", replicas, got, job)
+			}
+		}
+		p.assertMigrationJob(t, v1Image)
 	})
 
 	var v2Image string
@@ -409,6 +437,16 @@ func (p *project) assertMigrationJob(t *testing.T, image string) {
 	if hooks != 1 {
 		t.Errorf("%d migration hook Jobs, want 1", hooks)
 	}
+}
+
+// migrationJobUID is the uid of the release's migration hook Job: a new uid means it ran again.
+func (p *project) migrationJobUID(t *testing.T) string {
+	t.Helper()
+	uid := string(p.Kubectl(t, "-n", p.Namespace, "get", "job", release+"-migrate", "-o", "jsonpath={.metadata.uid}"))
+	if uid == "" {
+		t.Fatalf("no migration Job %s-migrate in %s", release, p.Namespace)
+	}
+	return uid
 }
 
 type deploymentTemplate struct {
