@@ -2,8 +2,6 @@ package checks
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +9,8 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/registryapi"
 )
 
 // RegistryTarget is the image registry the build pushes to and the nodes pull from.
@@ -35,15 +35,6 @@ type ImageLookup struct {
 	Digest     string // sha256:<hex>, set when found
 }
 
-// manifestTypes are the manifest media types a pushed image may have (skopeo keeps the
-// archive's Docker schema 2; OCI for other builders).
-var manifestTypes = []string{
-	"application/vnd.docker.distribution.manifest.v2+json",
-	"application/vnd.oci.image.manifest.v1+json",
-	"application/vnd.docker.distribution.manifest.list.v2+json",
-	"application/vnd.oci.image.index.v1+json",
-}
-
 var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // Registry passes when https://host/v2/ answers as a registry API and accepts the push
@@ -52,7 +43,7 @@ var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 // pull secret would otherwise show only as pods that never start.
 func Registry(enabled bool, r RegistryTarget) Check {
 	return Check{Name: "registry", Enabled: enabled, Probe: func(ctx context.Context) (string, error) {
-		client, err := registryClient(r.CA)
+		client, err := registryapi.HTTPClient(r.CA)
 		if err != nil {
 			return "", err
 		}
@@ -70,14 +61,14 @@ func Registry(enabled bool, r RegistryTarget) Check {
 		default:
 			return "", fmt.Errorf("GET %s: HTTP %d, not a registry API answer", base, anon.status)
 		}
-		scheme, params := parseChallenge(anon.challenge)
+		scheme, params := registryapi.ParseChallenge(anon.challenge)
 		login := func(role, user, password string) error {
 			var ans answer
 			switch scheme {
 			case "basic":
 				ans, err = registryGet(ctx, client, base, user, password)
 			case "bearer":
-				realm, uerr := tokenURL(params, "")
+				realm, uerr := registryapi.TokenURL(params, "")
 				if uerr != nil {
 					return fmt.Errorf("GET %s: %w", base, uerr)
 				}
@@ -126,7 +117,7 @@ func (r RegistryTarget) manifestDigest(ctx context.Context, client *http.Client,
 	target := "https://" + r.Host + "/v2/" + l.Repository + "/manifests/" + l.Tag
 	authorize := func(req *http.Request) { req.SetBasicAuth(r.Username, r.Password) }
 	if scheme == "bearer" {
-		token, err := bearerToken(ctx, client, params, "repository:"+l.Repository+":pull", r.Username, r.Password)
+		token, err := registryapi.BearerToken(ctx, client, params, "repository:"+l.Repository+":pull", r.Username, r.Password)
 		if err != nil {
 			return "", fmt.Errorf("looking up %s:%s: %w", l.Repository, l.Tag, err)
 		}
@@ -136,7 +127,7 @@ func (r RegistryTarget) manifestDigest(ctx context.Context, client *http.Client,
 	if err != nil {
 		return "", err
 	}
-	req.Header.Set("Accept", strings.Join(manifestTypes, ", "))
+	req.Header.Set("Accept", strings.Join(registryapi.ManifestTypes, ", "))
 	authorize(req)
 	resp, err := client.Do(req)
 	if err != nil {
@@ -155,59 +146,6 @@ func (r RegistryTarget) manifestDigest(ctx context.Context, client *http.Client,
 	default:
 		return "", fmt.Errorf("HEAD %s with the push account: HTTP %d", target, resp.StatusCode)
 	}
-}
-
-// bearerToken gets a token for scope from the challenge's realm (the distribution token flow,
-// as Gitea's registry uses), authenticating with the account.
-func bearerToken(ctx context.Context, client *http.Client, params map[string]string, scope, user, password string) (string, error) {
-	realm, err := tokenURL(params, scope)
-	if err != nil {
-		return "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, realm.String(), nil)
-	if err != nil {
-		return "", err
-	}
-	req.SetBasicAuth(user, password)
-	resp, err := client.Do(req)
-	if err != nil {
-		return "", fmt.Errorf("token endpoint unreachable: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("token endpoint %s: HTTP %d", realm.Host, resp.StatusCode)
-	}
-	var body struct {
-		Token       string `json:"token"`
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body); err != nil {
-		return "", fmt.Errorf("token endpoint %s: %w", realm.Host, err)
-	}
-	if body.Token != "" {
-		return body.Token, nil
-	}
-	if body.AccessToken != "" {
-		return body.AccessToken, nil
-	}
-	return "", fmt.Errorf("token endpoint %s gave no token", realm.Host)
-}
-
-// tokenURL is the bearer challenge's realm with its service and, when given, the scope.
-func tokenURL(params map[string]string, scope string) (*url.URL, error) {
-	realm, err := url.Parse(params["realm"])
-	if err != nil || params["realm"] == "" {
-		return nil, fmt.Errorf("bearer challenge without a usable realm")
-	}
-	q := realm.Query()
-	if s := params["service"]; s != "" {
-		q.Set("service", s)
-	}
-	if scope != "" {
-		q.Set("scope", scope)
-	}
-	realm.RawQuery = q.Encode()
-	return realm, nil
 }
 
 // answer is what the registry said to one request.
@@ -251,33 +189,6 @@ func registryGet(ctx context.Context, client *http.Client, u, user, password str
 	return a, nil
 }
 
-// parseChallenge splits a WWW-Authenticate header such as
-// `Bearer realm="https://auth/token",service="registry"`.
-func parseChallenge(h string) (string, map[string]string) {
-	scheme, rest, _ := strings.Cut(strings.TrimSpace(h), " ")
-	params := map[string]string{}
-	for _, part := range strings.Split(rest, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		if ok {
-			params[strings.ToLower(k)] = strings.Trim(v, `"`)
-		}
-	}
-	return strings.ToLower(scheme), params
-}
-
-// registryClient trusts ca (PEM), or the system roots when ca is nil.
-func registryClient(ca []byte) (*http.Client, error) {
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if ca != nil {
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(ca) {
-			return nil, fmt.Errorf("the registry CA holds no PEM certificate")
-		}
-		tlsConf.RootCAs = pool
-	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConf}}, nil
-}
-
 // RegistryOwnerTarget is the owner of a repository in Gitea's package registry.
 type RegistryOwnerTarget struct {
 	Host               string // host[:port] of the Gitea instance that serves the registry
@@ -291,7 +202,7 @@ type RegistryOwnerTarget struct {
 // may not see, fails only in the middle of the build.
 func RegistryOwner(enabled bool, r RegistryOwnerTarget) Check {
 	return Check{Name: "registryOwner", Enabled: enabled, Probe: func(ctx context.Context) (string, error) {
-		client, err := registryClient(r.CA)
+		client, err := registryapi.HTTPClient(r.CA)
 		if err != nil {
 			return "", err
 		}

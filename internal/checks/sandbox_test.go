@@ -2,8 +2,6 @@ package checks
 
 import (
 	"crypto/sha256"
-	"crypto/tls"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +12,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
+	"github.com/coulomb-social/inter-hub-deploy/internal/registryapi"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
 )
 
@@ -100,14 +99,15 @@ func TestGateAgainstTheSandbox(t *testing.T) {
 // manifestSHA fetches a manifest as the lookup asks for it and hashes the bytes served.
 func manifestSHA(t *testing.T, url string, ca []byte, user, password string) string {
 	t.Helper()
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(ca)
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	client, err := registryapi.HTTPClient(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Accept", strings.Join(manifestTypes, ", "))
+	req.Header.Set("Accept", strings.Join(registryapi.ManifestTypes, ", "))
 	req.SetBasicAuth(user, password)
 	resp, err := client.Do(req)
 	if err != nil {
