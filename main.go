@@ -15,6 +15,7 @@ import (
 	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/chartdigest"
 	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+	"github.com/coulomb-social/inter-hub-deploy/internal/imagecontract"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
 )
 
@@ -84,6 +85,11 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		return nil, err
 	}
 
+	contract, err := imagecontract.FromChart(cfg.Release.ChartDir, cfg.App.MigrateCommand)
+	if err != nil {
+		return nil, err
+	}
+
 	// The readiness gate probes the real systems, in preview too; a failure stops here. The
 	// registry check also looks for the revision's image: when it is there no build runs, and
 	// the build host is checked only when one will.
@@ -98,6 +104,14 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		gate = append(gate, runGate(ctx.Context(), cfg.Gate.Timeout, buildHost)...)
 	} else {
 		gate = append(gate, checks.NotNeeded(buildHost, "the registry has the revision's image "+prebuilt))
+	}
+	// The image's contract is checked here when the image is there already, else after the build.
+	// (A disabled check is recorded as such, not run.)
+	imageCheck := imageContractCheck(cfg, prebuilt, contract)
+	if prebuilt != "" || !cfg.Gate.ImageContract {
+		gate = append(gate, runGate(ctx.Context(), contractTimeout, imageCheck)...)
+	} else {
+		gate = append(gate, checks.NotNeeded(imageCheck, "checked after the build, before the release"))
 	}
 	if err := gate.Err(); err != nil {
 		return nil, err
@@ -205,7 +219,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		Name:           cfg.Release.Name,
 		Chart:          cfg.Release.Chart,
 		ChartDigest:    chartDigest,
-		Image:          build.Image,
+		Image:          checkedImage(ctx, runGate, build.Image, prebuilt, cfg, contract),
 		ExistingSecret: secret.Name,
 		SecretChecksum: secret.Checksum,
 		// Through the name the release depends on the pull Secret itself.

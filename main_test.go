@@ -694,7 +694,7 @@ func TestGateChecksArePresentAndRecorded(t *testing.T) {
 			t.Errorf("check %s enabled = %v", c.Name, c.Enabled)
 		}
 	}
-	if want := []string{"nodes", "traefik", "certificates", "pgpool", "pgpoolUsers", "postgres", "postgresTLS", "registry", "registryOwner", "buildHost"}; !slices.Equal(names, want) {
+	if want := []string{"nodes", "traefik", "certificates", "pgpool", "pgpoolUsers", "postgres", "postgresTLS", "registry", "registryOwner", "buildHost", "imageContract"}; !slices.Equal(names, want) {
 		t.Errorf("gate checks = %v, want %v", names, want)
 	}
 	g := m.one(t, "inter-hub:gate:Gate", "gate")
@@ -728,6 +728,42 @@ func TestFailingGateRegistersNothing(t *testing.T) {
 	}
 	if n := len(m.all()); n != 0 {
 		t.Errorf("%d resources registered despite the failing gate", n)
+	}
+}
+
+func TestImageContractFailureStopsBeforeTheRelease(t *testing.T) {
+	f := testfixture.New(t, "https://127.0.0.1:16443")
+	cfg, secrets := f.Clone()
+	gate := &gateRecorder{fail: map[string]string{"imageContract": "the migration command migrate is not on the image's PATH /bin"}}
+	m, _, _, err := runProgram(t, cfg, secrets, gate)
+	if err == nil {
+		t.Fatal("the program succeeded with an image that fails its contract")
+	}
+	if want := "the built image failed its contract check, the release was not changed: the migration command migrate"; !strings.Contains(err.Error(), want) {
+		t.Errorf("error lacks %q:\n%v", want, err)
+	}
+	if n := len(m.ofType(tRelease)); n != 0 {
+		t.Errorf("%d releases registered with an image that failed its contract", n)
+	}
+	if n := len(m.ofType("command:remote:Command")); n != 1 {
+		t.Errorf("%d build commands registered, want the build that made the image", n)
+	}
+}
+
+func TestImageContractOffChecksNothing(t *testing.T) {
+	f := testfixture.New(t, "https://127.0.0.1:16443")
+	cfg, secrets := f.Clone()
+	cfg["inter-hub:gate.imageContract"] = "false"
+	gate := &gateRecorder{fail: map[string]string{"imageContract": "must not run"}}
+	m, _, _, err := runProgram(t, cfg, secrets, gate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.one(t, tRelease, "release")
+	for _, c := range gate.checks {
+		if c.Name == "imageContract" && c.Enabled {
+			t.Error("the image contract check is enabled with gate.imageContract false")
+		}
 	}
 }
 

@@ -5,8 +5,12 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+	"github.com/coulomb-social/inter-hub-deploy/internal/imagecontract"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
 )
 
@@ -140,4 +144,32 @@ func buildTools(dryRun bool) []string {
 		return nil
 	}
 	return []string{"git", "nix", "skopeo", "gunzip", "timeout"}
+}
+
+// contractTimeout bounds the image contract check, which reads every layer of an image it has
+// not seen pass before: hundreds of megabytes for the app, more than a probe's timeout.
+const contractTimeout = 5 * time.Minute
+
+// imageContractCheck reads the image ref from the registry with the push account.
+func imageContractCheck(cfg *stacks.Config, ref string, contract imagecontract.Contract) checks.Check {
+	acct := imagecontract.Account{CA: cfg.Registry.CA, Username: cfg.Registry.Username, Password: cfg.Registry.Password}
+	return assumes(checks.ImageContract(cfg.Gate.ImageContract, ref, acct, contract),
+		"the app image holds what the chart runs in it (%s, deploy/app-repo/IMAGE-CONTRACT.md)", stacks.Ref("gate.imageContract"))
+}
+
+// checkedImage is the built image, once its contract check passed: the release waits for it,
+// so an image that lacks part of the contract stops the run before the release changes. A
+// prebuilt image was checked by the gate already.
+func checkedImage(ctx *pulumi.Context, runGate gateRunner, built pulumi.StringOutput, prebuilt string,
+	cfg *stacks.Config, contract imagecontract.Contract) pulumi.StringOutput {
+	if prebuilt != "" || !cfg.Gate.ImageContract {
+		return built
+	}
+	return built.ApplyT(func(ref string) (string, error) {
+		r := runGate(ctx.Context(), contractTimeout, imageContractCheck(cfg, ref, contract))[0]
+		if r.Err != nil {
+			return "", fmt.Errorf("the built image failed its contract check, the release was not changed: %w", r.Err)
+		}
+		return ref, nil
+	}).(pulumi.StringOutput)
 }

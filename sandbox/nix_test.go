@@ -66,7 +66,7 @@ func git(t *testing.T, dir string, args ...string) string {
 
 // sampleParent names the revision each directory of sandbox/haskelseed/sample but v1 (a whole
 // tree) holds the added and changed files of, as sample_origin in lib/buildhost.sh commits them.
-var sampleParent = map[string]string{"v2": "v1", "broken": "v2", "crash-at-start": "v2", "bad-migration": "v2"}
+var sampleParent = map[string]string{"v2": "v1", "broken": "v2", "crash-at-start": "v2", "bad-migration": "v2", "no-migrate": "v2"}
 
 // sampleCheckout makes a repository holding one of sandbox/haskelseed/sample's revisions: v1's
 // tree with each overlay on the way to the revision copied over it.
@@ -298,13 +298,22 @@ func TestNixStandInRevisionsDiffer(t *testing.T) {
 	store := t.TempDir()
 	env := nixEnv(t, store)
 	var outs []string
-	// crash-at-start and bad-migration build too: they fail only when they run.
-	for _, sample := range []string{"v1", "v2", "crash-at-start", "bad-migration"} {
+	// crash-at-start, bad-migration and no-migrate build too: they fail only when they run or
+	// when the program checks the image.
+	for _, sample := range []string{"v1", "v2", "crash-at-start", "bad-migration", "no-migrate"} {
 		out, err := nixBuild(t, sampleCheckout(t, sample), env, ".#docker", "--no-link", "--print-out-paths")
 		if err != nil {
 			t.Fatalf("%s: %v: %s", sample, err, out)
 		}
 		outs = append(outs, out)
+	}
+	// no-migrate's cabal file has no migrate: its image has the server and no /bin/migrate.
+	_, layer := readImage(t, outs[len(outs)-1])
+	if _, ok := layer["bin/migrate"]; ok {
+		t.Error("the no-migrate image holds bin/migrate")
+	}
+	if _, ok := layer["bin/RunProdServer"]; !ok {
+		t.Error("the no-migrate image lacks bin/RunProdServer")
 	}
 	seen := map[string]bool{}
 	for _, out := range outs {

@@ -207,7 +207,8 @@ write_env_json() {
 			privateKey: $clientKey, privateKeyFixture: $clientKeyFixture, checkout: $checkout,
 			dir: $seed, origin: ($seed + "/origin.git"), checkoutDir: ($seed + "/inter-hub"),
 			store: ($seed + "/store"), tags: ["v1", "v2"], brokenTag: "broken-build",
-			crashTag: "crash-at-start", badMigrationTag: "bad-migration"
+			crashTag: "crash-at-start", badMigrationTag: "bad-migration",
+			noMigrateTag: "no-migrate"
 		},
 		registry: {
 			host: ($host + ":" + ($registryPort|tostring)), url: ("https://" + $host + ":" + ($registryPort|tostring)),
@@ -303,7 +304,7 @@ Sandbox is up. Everything listens on $HOST.
   pcp           $HOST:$PCP_PORT  $PCP_USER / $PCP_PASSWORD   (PCPPASSFILE=$pgpool_dir/pcppass)
   pool_passwd   pg_enc -m -f $pgpool_dir/pgpool.conf -k $pgpool_dir/pgpoolkey -i FILE
   build host    ssh -p $SSH_PORT -i '$state/sshd/client_ed25519' -o 'UserKnownHostsFile="$state/sshd/known_hosts"' $(id -un)@$HOST
-                checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build crash-at-start bad-migration)
+                checkout ~/sandbox-haskelseed/inter-hub (tags v1 v2 broken-build crash-at-start bad-migration no-migrate)
   registry      https://$HOST:$REGISTRY_PORT  $REGISTRY_USER / $REGISTRY_PASSWORD  CA $state/registry/ca.crt
                 repository $HOST:$REGISTRY_PORT/inter-hub
   node          $NODE_NAME: kubelet $NODE_GATEWAY:$KUBELET_PORT, containerd $(containerd_sock)

@@ -52,7 +52,7 @@ type Kubernetes struct {
 
 type Gate struct {
 	Nodes, Traefik, Postgres, Registry, BuildHost bool
-	Pgpool, Certificates                          bool
+	Pgpool, Certificates, ImageContract           bool
 	TraefikNamespace, TraefikDeployment           string
 	Timeout                                       time.Duration
 }
@@ -255,6 +255,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	c.Gate.BuildHost = r.boolean("gate.buildHost")
 	c.Gate.Pgpool = r.boolean("gate.pgpool")
 	c.Gate.Certificates = r.boolean("gate.certificates")
+	c.Gate.ImageContract = r.boolean("gate.imageContract")
 	c.Gate.Timeout = time.Duration(r.integer("gate.timeoutSeconds", 1, 600)) * time.Second
 	if v := r.str("gate.traefikDeployment"); v != "" {
 		ns, name, ok := strings.Cut(v, "/")

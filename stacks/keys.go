@@ -39,6 +39,8 @@ var Keys = []Key{
 		Doc: "Readiness gate: require the Ingress's certificate source: the cert-manager ClusterIssuer (and Ready, when its status says), the resolver among the Traefik Deployment's --certificatesresolvers.<name>. arguments, or the TLS Secret in the app's namespace. Nothing is checked for Traefik's default certificate."},
 	{Name: "gate.pgpool", Type: "boolean", Default: "true", Need: "optional",
 		Doc: "Readiness gate, when pgpool.mode is bitnami: require pgpool's Service (with port postgres.appPort when postgres.appHost names it) and Deployment, and the users Secret, with both lists of equal length, as the Secret the Deployment reads its custom users from."},
+	{Name: "gate.imageContract", Type: "boolean", Default: "true", Need: "optional",
+		Doc: "Require the app image to hold what the chart runs in it (deploy/app-repo/IMAGE-CONTRACT.md): the config's Cmd, the migration command (app.migrateCommand) on its PATH, the migration directory (IHP_MIGRATION_DIR), /app/static and the chart's copy command, CA certificates. Read from the registry: by the gate when the registry has the revision's image, otherwise after the build and before the release."},
 	{Name: "gate.timeoutSeconds", Type: "integer", Default: "15", Need: "optional",
 		Doc: "Time limit of each gate check."},
 

@@ -20,7 +20,7 @@ sample_commit() {
 sample_stamp() {
 	local sample=$1
 	{
-		echo "history 3: v1 v2 | broken-build | crash-at-start | bad-migration, each over its parent"
+		echo "history 4: v1 v2 | broken-build | crash-at-start | bad-migration | no-migrate, each over its parent"
 		(cd "$sample" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
 	} | sha256sum | cut -c1-32
 }
@@ -50,6 +50,10 @@ sample_origin() {
 	git -C "$work" checkout -q -b bad-migration main
 	sample_commit "$work" "$sample/bad-migration" "Sample app: a migration that fails" "2026-01-05T00:00:00Z"
 	git -C "$work" tag bad-migration
+	# and an image without migrate, as IHP's packages.default alone makes it.
+	git -C "$work" checkout -q -b no-migrate main
+	sample_commit "$work" "$sample/no-migrate" "Sample app: an image without migrate" "2026-01-06T00:00:00Z"
+	git -C "$work" tag no-migrate
 	git -C "$work" checkout -q main
 	rm -rf "$dest"
 	git clone -q --bare "$work" "$dest"
@@ -72,7 +76,7 @@ haskelseed_repo() {
 		sample_origin "$sample" "$seed/origin.git.tmp"
 		mv "$seed/origin.git.tmp" "$seed/origin.git"
 		echo "$stamp" >"$seed/origin.stamp"
-		say "haskelseed: created $seed/origin.git (tags v1 v2 broken-build crash-at-start bad-migration)"
+		say "haskelseed: created $seed/origin.git (tags v1 v2 broken-build crash-at-start bad-migration no-migrate)"
 	fi
 	if [ ! -d "$seed/inter-hub/.git" ]; then
 		rm -rf "$seed/inter-hub"

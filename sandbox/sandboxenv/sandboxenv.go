@@ -113,6 +113,8 @@ type BuildHost struct {
 	CrashTag string `json:"crashTag"`
 	// BadMigrationTag names a revision that builds, but whose `migrate` fails on a migration's SQL.
 	BadMigrationTag string `json:"badMigrationTag"`
+	// NoMigrateTag names a revision whose image lacks `migrate`: it fails the image contract.
+	NoMigrateTag string `json:"noMigrateTag"`
 }
 
 // Registry is Debian's docker-registry with TLS from the sandbox CA and htpasswd auth.

@@ -209,6 +209,36 @@ func TestLifecycle(t *testing.T) {
 			}
 		}))
 
+	step(t, "an image without migrate stops before the release: after its build, then at the gate", func(t *testing.T) {
+		job, records := p.migrationJobUID(t), p.helmRecords(t)
+		// By tag the image is built and then checked; by commit the registry has it already
+		// and the gate checks it, before anything is registered.
+		for _, c := range []struct{ revision, says string }{
+			{p.Env.BuildHost.NoMigrateTag, "the built image failed its contract check, the release was not changed"},
+			{p.commit(t, p.Env.BuildHost.NoMigrateTag), "readiness gate failed, nothing was changed"},
+		} {
+			p.setConfig(t, "app.revision", c.revision)
+			_, err := p.up(t)
+			if err == nil {
+				t.Fatalf("up of %s, an image without migrate, succeeded", c.revision)
+			}
+			for _, want := range []string{c.says, "does not hold what the chart runs in it", "the migration command migrate"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("up of %s: the error lacks %q:\n%s", c.revision, want, err)
+				}
+			}
+		}
+		if got := p.migrationJobUID(t); got != job {
+			t.Errorf("a migration Job ran (uid %s, before %s)", got, job)
+		}
+		if got := p.helmRecords(t); got != records {
+			t.Errorf("the release changed: its records were %q, now %q", records, got)
+		}
+		p.setConfig(t, "app.revision", "v2")
+		p.assertImage(t, v2Image, "v2")
+		p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
+	})
+
 	step(t, "rollback through history brings the first revision back without a rebuild", func(t *testing.T) {
 		builds := p.builds(t)
 		p.rollback(t, 1)
@@ -447,6 +477,13 @@ func (p *project) migrationJobUID(t *testing.T) string {
 		t.Fatalf("no migration Job %s-migrate in %s", release, p.Namespace)
 	}
 	return uid
+}
+
+// helmRecords lists the release's Helm records (one Secret per revision) with their status.
+func (p *project) helmRecords(t *testing.T) string {
+	t.Helper()
+	return string(p.Kubectl(t, "-n", p.Namespace, "get", "secret", "-l", "owner=helm,name="+release,
+		"-o", `jsonpath={range .items[*]}{.metadata.labels.version}={.metadata.labels.status} {end}`))
 }
 
 type deploymentTemplate struct {
