@@ -105,13 +105,14 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 	} else {
 		gate = append(gate, checks.NotNeeded(buildHost, "the registry has the revision's image "+prebuilt))
 	}
-	// The image's contract is checked here when the image is there already, else after the build.
-	// (A disabled check is recorded as such, not run.)
+	// The image's contract is checked here when the image is there already, else after the build
+	// (checkedImage). A disabled check is recorded as such, not run.
 	imageCheck := imageContractCheck(cfg, prebuilt, contract)
-	if prebuilt != "" || !cfg.Gate.ImageContract {
-		gate = append(gate, runGate(ctx.Context(), contractTimeout, imageCheck)...)
-	} else {
+	checkAfterBuild := prebuilt == "" && cfg.Gate.ImageContract
+	if checkAfterBuild {
 		gate = append(gate, checks.NotNeeded(imageCheck, "checked after the build, before the release"))
+	} else {
+		gate = append(gate, runGate(ctx.Context(), contractTimeout, imageCheck)...)
 	}
 	if err := gate.Err(); err != nil {
 		return nil, err
@@ -219,7 +220,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		Name:           cfg.Release.Name,
 		Chart:          cfg.Release.Chart,
 		ChartDigest:    chartDigest,
-		Image:          checkedImage(ctx, runGate, build.Image, prebuilt, cfg, contract),
+		Image:          checkedImage(ctx, runGate, build.Image, checkAfterBuild, cfg, contract),
 		ExistingSecret: secret.Name,
 		SecretChecksum: secret.Checksum,
 		// Through the name the release depends on the pull Secret itself.

@@ -158,11 +158,11 @@ func imageContractCheck(cfg *stacks.Config, ref string, contract imagecontract.C
 }
 
 // checkedImage is the built image, once its contract check passed: the release waits for it,
-// so an image that lacks part of the contract stops the run before the release changes. A
-// prebuilt image was checked by the gate already.
-func checkedImage(ctx *pulumi.Context, runGate gateRunner, built pulumi.StringOutput, prebuilt string,
+// so an image that lacks part of the contract stops the run before the release changes. Without
+// check (a prebuilt image, which the gate checked, or the check switched off) it is the image.
+func checkedImage(ctx *pulumi.Context, runGate gateRunner, built pulumi.StringOutput, check bool,
 	cfg *stacks.Config, contract imagecontract.Contract) pulumi.StringOutput {
-	if prebuilt != "" || !cfg.Gate.ImageContract {
+	if !check {
 		return built
 	}
 	return built.ApplyT(func(ref string) (string, error) {
