@@ -194,6 +194,7 @@ type stack struct {
 var sdkModules = map[string][]string{
 	"random":       {"github.com/pulumi/pulumi-random/sdk/v4"},
 	"command":      {"github.com/pulumi/pulumi-command/sdk"},
+	"hangup":       {"github.com/pulumi/pulumi-command/sdk"},
 	"postgresql":   {"github.com/pulumi/pulumi-postgresql/sdk/v3", "github.com/pulumi/pulumi-random/sdk/v4"},
 	"secretinputs": {"github.com/pulumi/pulumi-command/sdk", "github.com/pulumi/pulumi-random/sdk/v4"},
 	"official":     {"github.com/pulumi/pulumi-postgresql/sdk/v3", "github.com/pulumi/pulumi-random/sdk/v4"},

@@ -247,8 +247,20 @@ func (s *State) run(ctx context.Context, step, cmd string) error {
 	logging := (*string)(s.Logging)
 	c := command.Capture(ctx, logging)
 	session.Stdout, session.Stderr = c.Stdout(), c.Stderr()
+	// As the local command's exec.CommandContext: a request cancelled because the engine went
+	// away (a killed `pulumi`) ends the remote command, instead of leaving this plugin serving a
+	// build nobody waits for. Closing the connection alone would not stop a command that writes
+	// nothing, so it is signalled first.
+	stop := context.AfterFunc(ctx, func() {
+		_ = session.Signal(ssh.SIGTERM)
+		_ = client.Close()
+	})
 	err = session.Run(cmd)
+	stopped := !stop()
 	c.Flush()
+	if stopped {
+		return fmt.Errorf("%s command on %s: stopped, the update was cancelled: %w", step, target, context.Cause(ctx))
+	}
 	if err != nil {
 		fail := func(ending string) error {
 			return cmdout.Failure(step, "on "+target.String(), ending, logging, c, command.Secrets(env, stdin))
