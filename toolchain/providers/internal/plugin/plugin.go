@@ -93,6 +93,7 @@ func Run(name, version string, prov p.Provider, wrap ...func(rpc.ResourceProvide
 	}
 	ctx, cancel := engineWatch(os.Args[1:], engineCheckInterval)
 	defer cancel()
+	engineCtx = ctx
 	// As p.RunProvider, with the server wrapped.
 	err := pprovider.MainContext(ctx, name, func(host *pprovider.HostClient) (rpc.ResourceProviderServer, error) {
 		srv, err := p.RawServer(name, version, prov)(host)
@@ -122,6 +123,15 @@ func engineWatch(args []string, interval time.Duration) (context.Context, contex
 	}
 	return ctx, cancel
 }
+
+// engineCtx is Run's engineWatch context.
+var engineCtx = context.Background()
+
+// EngineContext is cancelled once the engine that started this plugin stops answering: a
+// request still running then has nobody to report to. A request's own context is no such sign:
+// the engine cancels it on Ctrl-C too, and the official command plugin lets a command run to its
+// end then.
+func EngineContext() context.Context { return engineCtx }
 
 // engineCheckInterval is how often a plugin checks that the engine is still there.
 const engineCheckInterval = 30 * time.Second

@@ -17,6 +17,7 @@ import (
 
 	"interhub/toolchain/providers/internal/cmdout"
 	"interhub/toolchain/providers/internal/command"
+	"interhub/toolchain/providers/internal/plugin"
 	"interhub/toolchain/providers/internal/sshconn"
 )
 
@@ -247,11 +248,12 @@ func (s *State) run(ctx context.Context, step, cmd string) error {
 	logging := (*string)(s.Logging)
 	c := command.Capture(ctx, logging)
 	session.Stdout, session.Stderr = c.Stdout(), c.Stderr()
-	// As the local command's exec.CommandContext: a request cancelled because the engine went
-	// away (a killed `pulumi`) ends the remote command, instead of leaving this plugin serving a
-	// build nobody waits for. Closing the connection alone would not stop a command that writes
-	// nothing, so it is signalled first.
-	stop := context.AfterFunc(ctx, func() {
+	// An engine gone (a killed `pulumi`) ends the remote command, instead of leaving this plugin
+	// serving a build nobody waits for. The session is signalled first (sshd passes the signal on
+	// for users other than root), then closed. A Ctrl-C, which cancels ctx, lets it finish, as
+	// upstream does.
+	engine := plugin.EngineContext()
+	stop := context.AfterFunc(engine, func() {
 		_ = session.Signal(ssh.SIGTERM)
 		_ = client.Close()
 	})
@@ -259,7 +261,7 @@ func (s *State) run(ctx context.Context, step, cmd string) error {
 	stopped := !stop()
 	c.Flush()
 	if stopped {
-		return fmt.Errorf("%s command on %s: stopped, the update was cancelled: %w", step, target, context.Cause(ctx))
+		return fmt.Errorf("%s command on %s: stopped, the engine is gone: %w", step, target, context.Cause(engine))
 	}
 	if err != nil {
 		fail := func(ending string) error {
