@@ -9,8 +9,8 @@ import (
 )
 
 // FromChart is the contract of the chart in chartDir with the stack's migration command: the
-// static copy is the chart's own staticSync setting (values.yaml), which the program does not
-// override.
+// static copy and the schema step are the chart's own staticSync and migrate.schema settings
+// (values.yaml), which the program does not override.
 func FromChart(chartDir string, migrateCommand []string) (Contract, error) {
 	file := filepath.Join(chartDir, "values.yaml")
 	raw, err := os.ReadFile(file)
@@ -22,6 +22,12 @@ func FromChart(chartDir string, migrateCommand []string) (Contract, error) {
 			Enabled bool     `yaml:"enabled"`
 			Command []string `yaml:"command"`
 		} `yaml:"staticSync"`
+		Migrate struct {
+			Schema struct {
+				Enabled bool     `yaml:"enabled"`
+				Files   []string `yaml:"files"`
+			} `yaml:"schema"`
+		} `yaml:"migrate"`
 	}
 	if err := yaml.Unmarshal(raw, &values); err != nil {
 		return Contract{}, fmt.Errorf("image contract: %s: %w", file, err)
@@ -32,6 +38,12 @@ func FromChart(chartDir string, migrateCommand []string) (Contract, error) {
 			return Contract{}, fmt.Errorf("image contract: %s: staticSync is enabled without a command", file)
 		}
 		c.StaticCommand = values.StaticSync.Command
+	}
+	if schema := values.Migrate.Schema; schema.Enabled {
+		if len(schema.Files) == 0 {
+			return Contract{}, fmt.Errorf("image contract: %s: migrate.schema is enabled without files", file)
+		}
+		c.SchemaFiles = schema.Files
 	}
 	return c, nil
 }

@@ -25,7 +25,14 @@ type Contract struct {
 	// StaticCommand is the init container's copy onto the volume (the chart's
 	// staticSync.command); nil when the chart's staticSync is off.
 	StaticCommand []string
+	// SchemaFiles are the files the migration Job loads with psql into a database without
+	// tables (the chart's migrate.schema.files), relative to the working directory; nil when the
+	// chart's migrate.schema is off.
+	SchemaFiles []string
 }
+
+// schemaTools are what the chart's files/migrate.sh runs when the schema step is on.
+var schemaTools = []string{"sh", "psql"}
 
 // Problems lists what img lacks, each naming the file or setting and who needs it; none when
 // the image holds everything.
@@ -81,6 +88,23 @@ func (c Contract) Problems(img Image) []string {
 			out = append(out, fmt.Sprintf("IHP_MIGRATION_DIR is %s, which is not a directory in the image (migrate reads the migration files there)", migrations))
 		} else {
 			out = append(out, fmt.Sprintf("no directory %s, where migrate reads the migration files without IHP_MIGRATION_DIR in the config's Env", migrations))
+		}
+	}
+
+	if len(c.SchemaFiles) > 0 {
+		for _, tool := range schemaTools {
+			if !lookPath(tool) {
+				out = append(out, fmt.Sprintf("%s is not an executable file on the image's PATH %s: the migration Job's schema step (the chart's migrate.schema) runs it", tool, pathEnv))
+			}
+		}
+		for _, f := range c.SchemaFiles {
+			abs := f
+			if !path.IsAbs(abs) {
+				abs = path.Join(workdir, f)
+			}
+			if !files.IsFile(abs) {
+				out = append(out, fmt.Sprintf("no file %s: the schema the migration Job loads into an empty database (the chart's migrate.schema.files)", abs))
+			}
 		}
 	}
 

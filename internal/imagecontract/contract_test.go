@@ -50,11 +50,15 @@ var nixLayers = [][]string{
 	{"nix/store/aaa-inter-hub/bin/RunProdServer*", "nix/store/aaa-inter-hub/bin/migrate*"},
 	{"nix/store/bbb-coreutils/bin/cp*", "nix/store/bbb-coreutils/bin/sh -> cp"},
 	{"nix/store/ccc-cacert/etc/ssl/certs/ca-bundle.crt"},
-	{"nix/store/ddd-app-files/app/static/app.css", "nix/store/ddd-app-files/app/Application/Migration/1-a.sql"},
+	{"nix/store/ddd-app-files/app/static/app.css", "nix/store/ddd-app-files/app/Application/Migration/1-a.sql",
+		"nix/store/ddd-app-files/app/Application/Schema.sql", "nix/store/ddd-app-files/app/IHPSchema.sql"},
+	{"nix/store/eee-postgresql/bin/psql*"},
 	{
 		"bin/", "bin/RunProdServer -> /nix/store/aaa-inter-hub/bin/RunProdServer",
 		"bin/migrate -> ../nix/store/aaa-inter-hub/bin/migrate",
 		"bin/cp -> /nix/store/bbb-coreutils/bin/cp",
+		"bin/sh -> /nix/store/bbb-coreutils/bin/sh",
+		"bin/psql -> /nix/store/eee-postgresql/bin/psql",
 		"etc/ssl -> /nix/store/ccc-cacert/etc/ssl",
 		"app -> /nix/store/ddd-app-files/app",
 	},
@@ -66,7 +70,8 @@ var nixConfig = Config{
 	Env:        []string{"PATH=/bin", "IHP_MIGRATION_DIR=/app/Application/Migration/", "PORT=8000"},
 }
 
-var chartContract = Contract{MigrateCommand: []string{"migrate"}, StaticCommand: []string{"cp", "-a", "/app/static/.", "/volume/static/"}}
+var chartContract = Contract{MigrateCommand: []string{"migrate"}, StaticCommand: []string{"cp", "-a", "/app/static/.", "/volume/static/"},
+	SchemaFiles: []string{"IHPSchema.sql", "Application/Schema.sql"}}
 
 func TestTreeFollowsLinksAndWhiteouts(t *testing.T) {
 	tr := tree(t, nixLayers...)
@@ -119,7 +124,11 @@ func TestProblems(t *testing.T) {
 		{name: "the contract's example image", cfg: nixConfig, layers: nixLayers, c: chartContract},
 		{name: "the server alone (IHP's packages.default)", cfg: nixConfig,
 			layers: [][]string{{"bin/RunProdServer*"}}, c: chartContract,
-			want: []string{"migration command migrate", "IHP_MIGRATION_DIR is /app/Application/Migration", "command cp", "no directory /app/static", "no CA certificates"}},
+			want: []string{"migration command migrate", "IHP_MIGRATION_DIR is /app/Application/Migration", "sh is not", "psql is not",
+				"no file /app/IHPSchema.sql", "no file /app/Application/Schema.sql", "command cp", "no directory /app/static", "no CA certificates"}},
+		{name: "the schema by absolute path, one missing", cfg: nixConfig, layers: nixLayers,
+			c:    Contract{MigrateCommand: []string{"migrate"}, SchemaFiles: []string{"/app/IHPSchema.sql", "/app/db/schema.sql"}},
+			want: []string{"no file /app/db/schema.sql"}},
 		{name: "no Cmd", cfg: Config{Env: nixConfig.Env, WorkingDir: "/app"}, layers: nixLayers, c: chartContract,
 			want: []string{"neither Cmd nor Entrypoint"}},
 		{name: "a Cmd that is not there", cfg: Config{Cmd: []string{"RunDevServer"}, Env: nixConfig.Env, WorkingDir: "/app"}, layers: nixLayers, c: chartContract,
@@ -130,7 +139,7 @@ func TestProblems(t *testing.T) {
 			c: Contract{MigrateCommand: []string{"bin/migrate"}}, want: []string{"migration command bin/migrate"}},
 		{name: "no IHP_MIGRATION_DIR, the default directory is there", cfg: withEnv("PATH=/bin"), layers: nixLayers, c: chartContract},
 		{name: "no IHP_MIGRATION_DIR, no default directory", cfg: Config{Cmd: nixConfig.Cmd, Env: []string{"PATH=/bin"}, WorkingDir: "/"}, layers: nixLayers, c: chartContract,
-			want: []string{"no directory /Application/Migration"}},
+			want: []string{"no directory /Application/Migration", "no file /IHPSchema.sql", "no file /Application/Schema.sql"}},
 		{name: "no PATH: the container's default PATH has /bin", cfg: withEnv("IHP_MIGRATION_DIR=/app/Application/Migration/"), layers: nixLayers, c: chartContract},
 		{name: "the chart's static copy off", cfg: nixConfig, layers: [][]string{nixLayers[0], nixLayers[2], nixLayers[3], {"bin/migrate -> /nix/store/aaa-inter-hub/bin/migrate", "bin/RunProdServer -> /nix/store/aaa-inter-hub/bin/RunProdServer", "etc/ssl -> /nix/store/ccc-cacert/etc/ssl", "app/Application/Migration/"}},
 			c: Contract{MigrateCommand: []string{"migrate"}}},
@@ -157,7 +166,8 @@ func TestFromChart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(c.StaticCommand, " ") != "cp -a /app/static/. /volume/static/" || strings.Join(c.MigrateCommand, " ") != "migrate" {
+	if strings.Join(c.StaticCommand, " ") != "cp -a /app/static/. /volume/static/" || strings.Join(c.MigrateCommand, " ") != "migrate" ||
+		strings.Join(c.SchemaFiles, " ") != "IHPSchema.sql Application/Schema.sql" {
 		t.Errorf("contract of the chart = %+v", c)
 	}
 	if _, err := FromChart(t.TempDir(), nil); err == nil || !strings.Contains(err.Error(), "values.yaml") {

@@ -82,6 +82,9 @@ func TestLifecycle(t *testing.T) {
 		p.assertDatabase(t)
 		p.assertMigrationJob(t, v1Image)
 		p.assertMigrations(t, "v1")
+		// A fresh database: the schema first, the migrations recorded with it, none applied.
+		p.assertMigrationLog(t, "schema: loading IHPSchema.sql", "schema: loading Application/Schema.sql",
+			"schema: loaded; 2 migration(s) recorded as applied", "0 to apply", "the database is up to date")
 		p.assertIngress(t)
 		v1RS = p.replicaSets(t)
 	})
@@ -177,6 +180,8 @@ func TestLifecycle(t *testing.T) {
 		}
 		p.assertImage(t, v2Image, "v2")
 		p.assertMigrations(t, "v2")
+		// A database with tables: no schema, v2's one migration applied.
+		p.assertMigrationLog(t, "the schema is not loaded again", "1 to apply", "applied 1767312000-add-hub-regions.sql")
 		p.smoke(t, sops["INTERHUB_API_KEY"], "v2")
 		p.assertHubServed(t, sops["INTERHUB_API_KEY"], "Reboot Hub")
 	})
@@ -466,6 +471,17 @@ func (p *project) assertMigrationJob(t *testing.T, image string) {
 	}
 	if hooks != 1 {
 		t.Errorf("%d migration hook Jobs, want 1", hooks)
+	}
+}
+
+// assertMigrationLog checks that the last migration Job's log holds each of want.
+func (p *project) assertMigrationLog(t *testing.T, want ...string) {
+	t.Helper()
+	log := string(p.Kubectl(t, "-n", p.Namespace, "logs", "job/"+release+"-migrate"))
+	for _, w := range want {
+		if !strings.Contains(log, w) {
+			t.Errorf("the migration Job's log lacks %q:\n%s", w, log)
+		}
 	}
 }
 

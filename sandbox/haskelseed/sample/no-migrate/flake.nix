@@ -3,8 +3,8 @@
 
   # The sandbox's `nix` stand-in does not evaluate this file. It builds what the file describes
   # with Debian's GHC (the executables of inter-hub.cabal, `ghc -O1 -threaded`, stripped) and packs
-  # the same image: the programs and their shared-library closure, cp and sh, CA certificates,
-  # /etc/passwd, /tmp, static/ and the migration files under /app. It honours two lines:
+  # the same image: the programs and their shared-library closure, cp, sh and psql, CA
+  # certificates, /etc/passwd, /tmp, static/, the migration files and the schema under /app. It honours two lines:
   # `meta.broken = true;` here or in sample.nix (the build fails) and a comment here
   # `sandbox: build-seconds N` (it waits).
 
@@ -22,11 +22,14 @@
         mkdir -p $out/bin
         ln -s ${app}/bin/migrate $out/bin/migrate
       '';
-      # Files the image carries under its working directory /app.
+      # Files the image carries under its working directory /app. IHPSchema.sql stands for IHP's
+      # own lib/IHP/IHPSchema.sql, which a real IHP app copies from its ihp input.
       appFiles = pkgs.runCommand "inter-hub-app-files" { } ''
         mkdir -p $out/app/Application
         cp -r ${./static} $out/app/static
         cp -r ${./Application/Migration} $out/app/Application/Migration
+        cp ${./Application/Schema.sql} $out/app/Application/Schema.sql
+        cp ${./IHPSchema.sql} $out/app/IHPSchema.sql
       '';
     in
     {
@@ -34,8 +37,9 @@
       packages.x86_64-linux.migrate = migrate;
 
       # `nix build .#docker` -> result: a gzipped docker-archive of the app image. The image
-      # contract: Cmd RunProdServer; `migrate` (the chart's migration Job) and `cp` (its static
-      # copy into the volume at /app/static) on PATH; the migrations and IHP_MIGRATION_DIR. The
+      # contract: Cmd RunProdServer; `migrate` (the chart's migration Job), `sh` and `psql` (its
+      # schema step on an empty database) and `cp` (its static copy into the volume at
+      # /app/static) on PATH; the migrations, IHP_MIGRATION_DIR and the schema files. The
       # sample adds `create-admin` (an admin account on a fresh database, run with kubectl exec).
       packages.x86_64-linux.docker = pkgs.dockerTools.buildLayeredImage {
         name = "inter-hub";
@@ -44,6 +48,7 @@
           self.packages.x86_64-linux.default
           pkgs.coreutils
           pkgs.dockerTools.binSh
+          pkgs.postgresql
           pkgs.dockerTools.caCertificates
           pkgs.dockerTools.fakeNss
           appFiles
