@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/appenv"
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
@@ -202,15 +203,10 @@ func Load(ctx *pulumi.Context) (*Config, error) {
 }
 
 var (
-	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
 	hostName     = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?(\.[A-Za-z0-9]([-A-Za-z0-9]*[A-Za-z0-9])?)*$`)
 	pgIdent      = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,62}$`)
 	gitRevision  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$`)
-	quantity     = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`)
 	repoPath     = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(/[a-z0-9]+([._-][a-z0-9]+)*)*$`)
-	labelKey     = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$`)
-	labelValue   = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
 	flakeRef     = regexp.MustCompile(`^[A-Za-z0-9.#/_:-]+$`)
 	checkoutPath = regexp.MustCompile(`^[A-Za-z0-9._/~-]+$`)
 	resolverName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
@@ -259,7 +255,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	c.Gate.Timeout = time.Duration(r.integer("gate.timeoutSeconds", 1, 600)) * time.Second
 	if v := r.str("gate.traefikDeployment"); v != "" {
 		ns, name, ok := strings.Cut(v, "/")
-		if !ok || !dnsLabel.MatchString(ns) || !dnsSubdomain.MatchString(name) {
+		if !ok || !isDNSLabel(ns) || !isDNSSubdomain(name) {
 			r.fail("gate.traefikDeployment", "must be namespace/name, not %q", v)
 		}
 		c.Gate.TraefikNamespace, c.Gate.TraefikDeployment = ns, name
@@ -439,7 +435,7 @@ func Parse(src Source, dir string) (*Config, error) {
 
 	// Ingress.
 	c.Ingress.Host = r.required("ingress.host")
-	if v := c.Ingress.Host; v != "" && (!dnsSubdomain.MatchString(v) || len(v) > 253) {
+	if v := c.Ingress.Host; v != "" && (!isDNSSubdomain(v)) {
 		r.fail("ingress.host", "not a lowercase DNS name: %q", v)
 	}
 	c.Ingress.ClassName = r.dnsSubdomain("ingress.className", true)
@@ -665,13 +661,21 @@ func (r *reader) hostPort(key string, required, withPort bool) string {
 	return v
 }
 
+// isDNSLabel, isDNSSubdomain and isQuantity are Kubernetes' own rules for names and quantities.
+func isDNSLabel(s string) bool     { return len(validation.IsDNS1123Label(s)) == 0 }
+func isDNSSubdomain(s string) bool { return len(validation.IsDNS1123Subdomain(s)) == 0 }
+func isQuantity(s string) bool {
+	_, err := resource.ParseQuantity(s)
+	return err == nil
+}
+
 func (r *reader) dnsLabel(key string, max int) string {
 	v := r.str(key)
 	if v == "" {
 		r.missing(key, "")
 		return ""
 	}
-	if !dnsLabel.MatchString(v) || len(v) > max {
+	if !isDNSLabel(v) || len(v) > max {
 		r.fail(key, "must be a lowercase DNS label of at most %d characters (a-z, 0-9, -), not %q", max, v)
 		return ""
 	}
@@ -686,7 +690,7 @@ func (r *reader) dnsSubdomain(key string, required bool) string {
 		}
 		return ""
 	}
-	if !dnsSubdomain.MatchString(v) || len(v) > 253 {
+	if !isDNSSubdomain(v) {
 		r.fail(key, "must be a lowercase Kubernetes name (a-z, 0-9, - and .), not %q", v)
 		return ""
 	}
@@ -708,7 +712,7 @@ func (r *reader) pgIdent(key string) string {
 
 func (r *reader) quantity(key string) string {
 	v := r.str(key)
-	if v != "" && !quantity.MatchString(v) {
+	if v != "" && !isQuantity(v) {
 		r.fail(key, "not a Kubernetes quantity (like 250m, 512Mi or 1Gi): %q", v)
 		return ""
 	}
@@ -801,7 +805,7 @@ func (r *reader) labels(key string) map[string]string {
 		return nil
 	}
 	for k, val := range out {
-		if !labelKey.MatchString(k) || !labelValue.MatchString(val) || len(val) > 63 {
+		if len(validation.IsQualifiedName(k)) > 0 || len(validation.IsValidLabelValue(val)) > 0 {
 			r.fail(key, "not a valid label %q: %q", k, val)
 			return nil
 		}

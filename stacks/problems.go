@@ -7,6 +7,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"github.com/agext/levenshtein"
 )
 
 // Problem is one thing wrong with a stack's configuration.
@@ -49,30 +51,9 @@ func suggest(name string) string {
 		if strings.EqualFold(k.Name, name) {
 			return k.Name
 		}
-		if d := distance(strings.ToLower(k.Name), strings.ToLower(name)); d < bestDist {
+		if d := levenshtein.Distance(strings.ToLower(k.Name), strings.ToLower(name), nil); d < bestDist {
 			best, bestDist = k.Name, d
 		}
 	}
 	return best
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
