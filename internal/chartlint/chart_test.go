@@ -3,6 +3,7 @@ package chartlint
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
@@ -215,7 +216,7 @@ func TestRenderedManifests(t *testing.T) {
 		"deadline":      {get(j, "spec", "activeDeadlineSeconds"), 570},
 		"restart":       {get(j, "spec", "template", "spec", "restartPolicy"), "Never"},
 		"image":         {get(jc, "image"), image},
-		"command":       {get(jc, "command"), []any{"migrate"}},
+		"command":       {get(jc, "command"), []any{"sh", "-c", migrateScript(t), "migrate-job", "IHPSchema.sql", "Application/Schema.sql", "--", "migrate"}},
 		"env":           {get(jc, "envFrom", 0, "secretRef", "name"), "inter-hub-env"},
 		"pull secret":   {get(j, "spec", "template", "spec", "imagePullSecrets"), []any{map[string]any{"name": "inter-hub-registry"}}},
 	}
@@ -223,6 +224,36 @@ func TestRenderedManifests(t *testing.T) {
 		if !reflect.DeepEqual(pair[0], pair[1]) {
 			t.Errorf("job %s: got %#v, want %#v", what, pair[0], pair[1])
 		}
+	}
+}
+
+// migrateScript is the chart's migration Job script, files/migrate.sh.
+func migrateScript(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(chartDir, "files", "migrate.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// With the schema step off, the Job runs the migration command alone.
+func TestMigrateJobWithoutSchemaStep(t *testing.T) {
+	values := programValues(t, nil)
+	migrate := values["migrate"].(map[string]any)
+	migrate["schema"] = map[string]any{"enabled": false}
+	objs, err := render(t, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jc := get(objs["Job"], "spec", "template", "spec", "containers", 0)
+	if got := get(jc, "command"); !reflect.DeepEqual(got, []any{"migrate"}) {
+		t.Errorf("job command without the schema step: %#v", got)
+	}
+	// Enabled without files: the chart refuses to render.
+	migrate["schema"] = map[string]any{"enabled": true, "files": []any{}}
+	if _, err := render(t, values); err == nil || !strings.Contains(err.Error(), "migrate.schema.files is required") {
+		t.Errorf("schema on without files: err = %v", err)
 	}
 }
 
