@@ -25,7 +25,7 @@ func TestMigrateJobScript(t *testing.T) {
 		t.Fatalf("psql is not installed (Debian package postgresql-client-15): %v", err)
 	}
 	sample := filepath.Join("..", "sandbox", "haskelseed", "sample")
-	script, err := filepath.Abs(filepath.Join("..", "charts", "inter-hub", "files", "migrate.sh"))
+	script, err := os.ReadFile(filepath.Join("..", "charts", "inter-hub", "files", "migrate.sh"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestMigrateJobScript(t *testing.T) {
 		return srv.SuperDB(t, name), fmt.Sprintf("postgres://%s:app-password@127.0.0.1:%d/%s?sslmode=disable", name, srv.Port, name)
 	}
 	run := func(t *testing.T, dir, url string) (string, error) {
-		cmd := exec.Command("sh", "-c", readFile(t, script), "migrate-job", "IHPSchema.sql", "Application/Schema.sql",
+		cmd := exec.Command("sh", "-c", string(script), "migrate-job", "IHPSchema.sql", "Application/Schema.sql",
 			"--", "sh", "-c", `echo "migration command ran with $1"`, "migrate", "its-argument")
 		cmd.Dir = dir
 		// The image's environment: PATH with psql, no PGPASSWORD or service files of the host's.
@@ -177,13 +177,4 @@ func write(t *testing.T, path, content string) {
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
