@@ -14,13 +14,13 @@ import (
 
 	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/chartdigest"
-	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+	"github.com/coulomb-social/inter-hub-deploy/internal/gate"
 	"github.com/coulomb-social/inter-hub-deploy/internal/imagecontract"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
 )
 
 func main() {
-	body := reported(program(checks.Run))
+	body := reported(program(gate.Run))
 	if err := pulumi.RunErr(body); err != nil {
 		if errors.Is(err, pulumi.ErrPlugins) {
 			pulumi.Run(body) // prints the required plugins
@@ -48,8 +48,8 @@ func reported(run pulumi.RunFunc) pulumi.RunFunc {
 	}
 }
 
-// gateRunner runs the readiness checks (checks.Run; tests pass a recorder).
-type gateRunner func(ctx context.Context, timeout time.Duration, cs ...checks.Check) checks.Results
+// gateRunner runs the readiness checks (gate.Run; tests pass a recorder).
+type gateRunner func(ctx context.Context, timeout time.Duration, cs ...gate.Check) gate.Results
 
 func program(runGate gateRunner) pulumi.RunFunc {
 	return func(ctx *pulumi.Context) error {
@@ -70,11 +70,11 @@ var fullCommit = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 // imageLookup is the registry lookup for the revision's image, or nil when the revision is a
 // branch or tag name that only the build host can resolve.
-func imageLookup(repository, revision string) *checks.ImageLookup {
+func imageLookup(repository, revision string) *gate.ImageLookup {
 	if !fullCommit.MatchString(revision) {
 		return nil
 	}
-	return &checks.ImageLookup{Repository: repository, Tag: "git-" + revision}
+	return &gate.ImageLookup{Repository: repository, Tag: "git-" + revision}
 }
 
 // deploy registers the whole graph and returns the stack outputs (none of them secret).
@@ -94,27 +94,27 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 	// registry check also looks for the revision's image: when it is there no build runs, and
 	// the build host is checked only when one will.
 	lookup := imageLookup(cfg.Registry.Repository, cfg.App.Revision)
-	gate := runGate(ctx.Context(), cfg.Gate.Timeout, readinessChecks(cfg, lookup)...)
+	results := runGate(ctx.Context(), cfg.Gate.Timeout, readinessChecks(cfg, lookup)...)
 	prebuilt := ""
 	if lookup != nil && lookup.Digest != "" {
 		prebuilt = cfg.Registry.Host + "/" + cfg.Registry.Repository + "@" + lookup.Digest
 	}
 	buildHost := buildHostCheck(cfg, ctx.DryRun())
 	if prebuilt == "" {
-		gate = append(gate, runGate(ctx.Context(), cfg.Gate.Timeout, buildHost)...)
+		results = append(results, runGate(ctx.Context(), cfg.Gate.Timeout, buildHost)...)
 	} else {
-		gate = append(gate, checks.NotNeeded(buildHost, "the registry has the revision's image "+prebuilt))
+		results = append(results, gate.NotNeeded(buildHost, "the registry has the revision's image "+prebuilt))
 	}
 	// The image's contract is checked here when the image is there already, else after the build
 	// (checkedImage). A disabled check is recorded as such, not run.
 	imageCheck := imageContractCheck(cfg, prebuilt, contract)
 	checkAfterBuild := prebuilt == "" && cfg.Gate.ImageContract
 	if checkAfterBuild {
-		gate = append(gate, checks.NotNeeded(imageCheck, "checked after the build, before the release"))
+		results = append(results, gate.NotNeeded(imageCheck, "checked after the build, before the release"))
 	} else {
-		gate = append(gate, runGate(ctx.Context(), contractTimeout, imageCheck)...)
+		results = append(results, runGate(ctx.Context(), contractTimeout, imageCheck)...)
 	}
-	if err := gate.Err(); err != nil {
+	if err := results.Err(); err != nil {
 		return nil, err
 	}
 	chartDigest, err := chartdigest.Dir(cfg.Release.ChartDir)
@@ -137,7 +137,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 	}
 	use := providers.All()
 
-	if _, err := components.NewGate(ctx, "gate", &components.GateArgs{Checks: gate.Statuses()}); err != nil {
+	if _, err := components.NewGate(ctx, "gate", &components.GateArgs{Checks: results.Statuses()}); err != nil {
 		return nil, err
 	}
 

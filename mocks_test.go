@@ -15,7 +15,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+	"github.com/coulomb-social/inter-hub-deploy/internal/gate"
 )
 
 // registered is one resource registration the program made.
@@ -177,26 +177,26 @@ func (m *mocks) ofType(typ string) []*registered {
 	return out
 }
 
-// gateRecorder stands in for checks.Run: it records the checks and fails the named ones, or
+// gateRecorder stands in for gate.Run: it records the checks and fails the named ones, or
 // with probe set runs them for real (bounded by timeout).
 type gateRecorder struct {
 	mu      sync.Mutex
-	checks  []checks.Check
+	checks  []gate.Check
 	fail    map[string]string
 	probe   bool
 	timeout time.Duration
 }
 
-func (g *gateRecorder) run(ctx context.Context, _ time.Duration, cs ...checks.Check) checks.Results {
+func (g *gateRecorder) run(ctx context.Context, _ time.Duration, cs ...gate.Check) gate.Results {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.checks = append(g.checks, cs...) // the gate runs in phases
 	if g.probe {
-		return checks.Run(ctx, g.timeout, cs...)
+		return gate.Run(ctx, g.timeout, cs...)
 	}
-	out := make(checks.Results, len(cs))
+	out := make(gate.Results, len(cs))
 	for i, c := range cs {
-		out[i] = checks.Result{Name: c.Name, Enabled: c.Enabled}
+		out[i] = gate.Result{Name: c.Name, Enabled: c.Enabled}
 		if msg, ok := g.fail[c.Name]; ok && c.Enabled {
 			out[i].Err = fmt.Errorf("%s", msg)
 		}

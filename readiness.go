@@ -9,7 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/checks"
+	"github.com/coulomb-social/inter-hub-deploy/internal/gate"
 	"github.com/coulomb-social/inter-hub-deploy/internal/imagecontract"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
 )
@@ -21,10 +21,10 @@ import (
 //
 // The build host is not among them: it is checked (buildHostCheck) only when a build will run,
 // which the registry check's lookup of the revision's image decides.
-func readinessChecks(cfg *stacks.Config, lookup *checks.ImageLookup) []checks.Check {
+func readinessChecks(cfg *stacks.Config, lookup *gate.ImageLookup) []gate.Check {
 	ref := stacks.Ref
 	cluster := cfg.Kubernetes.Target
-	pgpool := checks.PgpoolTarget{
+	pgpool := gate.PgpoolTarget{
 		Namespace: cfg.Pgpool.Namespace, Service: cfg.Pgpool.Service, Deployment: cfg.Pgpool.Deployment,
 		UsersSecret: cfg.Pgpool.UsersSecret,
 	}
@@ -39,17 +39,17 @@ func readinessChecks(cfg *stacks.Config, lookup *checks.ImageLookup) []checks.Ch
 	owner, _, gitea := strings.Cut(cfg.Registry.Repository, "/")
 	gitea = gitea && cfg.Registry.Kind == stacks.RegistryGitea
 
-	return []checks.Check{
-		assumes(checks.Nodes(cfg.Gate.Nodes, cluster),
+	return []gate.Check{
+		assumes(gate.Nodes(cfg.Gate.Nodes, cluster),
 			"the cluster at %s (%s) has a Ready node", cluster.Server, ref("kubernetes.kubeconfig")),
-		assumes(checks.Traefik(cfg.Gate.Traefik, cluster, checks.TraefikTarget{
+		assumes(gate.Traefik(cfg.Gate.Traefik, cluster, gate.TraefikTarget{
 			IngressClass:        cfg.Ingress.ClassName,
 			DeploymentNamespace: cfg.Gate.TraefikNamespace,
 			DeploymentName:      cfg.Gate.TraefikDeployment,
 			MiddlewareCRD:       cfg.Ingress.Redirect == stacks.RedirectMiddleware,
 		}), "the IngressClass %s (%s) and Traefik's Deployment %s (%s) exist",
 			cfg.Ingress.ClassName, ref("ingress.className"), traefik, ref("gate.traefikDeployment")),
-		assumes(checks.Certificates(cfg.Gate.Certificates && tls.Source != stacks.TLSFromDefaultCertificate, cluster, checks.CertificateTarget{
+		assumes(gate.Certificates(cfg.Gate.Certificates && tls.Source != stacks.TLSFromDefaultCertificate, cluster, gate.CertificateTarget{
 			Key:               tls.Key(),
 			ClusterIssuer:     tlsName(tls, stacks.TLSFromClusterIssuer),
 			CertResolver:      tlsName(tls, stacks.TLSFromCertResolver),
@@ -58,28 +58,28 @@ func readinessChecks(cfg *stacks.Config, lookup *checks.ImageLookup) []checks.Ch
 			Secret:            tlsName(tls, stacks.TLSFromSecret),
 			SecretNamespace:   cfg.Kubernetes.Namespace,
 		}), "%s", certificateAssumption(cfg, traefik)),
-		assumes(checks.Pgpool(bitnami, cluster, pgpool),
+		assumes(gate.Pgpool(bitnami, cluster, pgpool),
 			"pgpool's Service %s/%s (%s) and Deployment %s/%s (%s) exist",
 			pgpool.Namespace, pgpool.Service, ref("pgpool.service"), pgpool.Namespace, pgpool.Deployment, ref("pgpool.deployment")),
-		assumes(checks.PgpoolUsers(bitnami, cluster, pgpool),
+		assumes(gate.PgpoolUsers(bitnami, cluster, pgpool),
 			"the users Secret %s/%s (%s) exists and is the one pgpool's Deployment reads its custom users from",
 			pgpool.Namespace, pgpool.UsersSecret, ref("pgpool.usersSecret")),
-		assumes(checks.Postgres(cfg.Gate.Postgres, checks.PostgresTarget{
+		assumes(gate.Postgres(cfg.Gate.Postgres, gate.PostgresTarget{
 			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, SSLMode: cfg.Postgres.SSLMode,
 			User: cfg.Postgres.AdminUser, Password: cfg.Postgres.AdminPassword,
 		}), "the admin %s (%s) logs in at %s (%s) and may create roles and databases",
 			cfg.Postgres.AdminUser, ref("postgres.adminUser"), pg, ref("postgres.host")),
-		assumes(checks.PostgresTLS(cfg.Gate.Postgres, checks.PostgresTLSTarget{
+		assumes(gate.PostgresTLS(cfg.Gate.Postgres, gate.PostgresTLSTarget{
 			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, RequiredBy: tlsRequired,
 		}), "%s", tlsAssumption(pg, tlsRequired)),
-		assumes(checks.Registry(cfg.Gate.Registry, checks.RegistryTarget{
+		assumes(gate.Registry(cfg.Gate.Registry, gate.RegistryTarget{
 			Host: cfg.Registry.Host, CA: cfg.Registry.CA,
 			Username: cfg.Registry.Username, Password: cfg.Registry.Password,
 			PullUsername: cfg.Registry.PullUsername, PullPassword: cfg.Registry.PullPassword,
 			Lookup: lookup,
 		}), "the registry %s (%s) accepts the push account %s and the pull account %s",
 			cfg.Registry.Host, ref("registry.host"), cfg.Registry.Username, cfg.Registry.PullUsername),
-		assumes(checks.RegistryOwner(cfg.Gate.Registry && gitea, checks.RegistryOwnerTarget{
+		assumes(gate.RegistryOwner(cfg.Gate.Registry && gitea, gate.RegistryOwnerTarget{
 			Host: cfg.Registry.Host, CA: cfg.Registry.CA, Owner: owner,
 			Username: cfg.Registry.Username, Password: cfg.Registry.Password,
 		}), "the registry owner %s (of %s) is a Gitea user or organization whose packages %s may read",
@@ -88,8 +88,8 @@ func readinessChecks(cfg *stacks.Config, lookup *checks.ImageLookup) []checks.Ch
 }
 
 // buildHostCheck is the gate's probe of the build host, for a run that builds an image.
-func buildHostCheck(cfg *stacks.Config, dryRun bool) checks.Check {
-	return assumes(checks.BuildHost(cfg.Gate.BuildHost, checks.BuildHostTarget{
+func buildHostCheck(cfg *stacks.Config, dryRun bool) gate.Check {
+	return assumes(gate.BuildHost(cfg.Gate.BuildHost, gate.BuildHostTarget{
 		Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,
 		HostKey: cfg.Build.PublicKey, Signer: cfg.Build.Signer,
 		Tools: buildTools(dryRun),
@@ -97,7 +97,7 @@ func buildHostCheck(cfg *stacks.Config, dryRun bool) checks.Check {
 		net.JoinHostPort(cfg.Build.Host, strconv.Itoa(cfg.Build.Port)), stacks.Ref("build.host"), stacks.Ref("build.hostKey"), cfg.Build.User)
 }
 
-func assumes(c checks.Check, format string, args ...any) checks.Check {
+func assumes(c gate.Check, format string, args ...any) gate.Check {
 	c.Assumes = fmt.Sprintf(format, args...)
 	return c
 }
@@ -151,9 +151,9 @@ func buildTools(dryRun bool) []string {
 const contractTimeout = 5 * time.Minute
 
 // imageContractCheck reads the image ref from the registry with the push account.
-func imageContractCheck(cfg *stacks.Config, ref string, contract imagecontract.Contract) checks.Check {
+func imageContractCheck(cfg *stacks.Config, ref string, contract imagecontract.Contract) gate.Check {
 	acct := imagecontract.Account{CA: cfg.Registry.CA, Username: cfg.Registry.Username, Password: cfg.Registry.Password}
-	return assumes(checks.ImageContract(cfg.Gate.ImageContract, ref, acct, contract),
+	return assumes(gate.ImageContract(cfg.Gate.ImageContract, ref, acct, contract),
 		"the app image holds what the chart runs in it (%s, deploy/app-repo/IMAGE-CONTRACT.md)", stacks.Ref("gate.imageContract"))
 }
 

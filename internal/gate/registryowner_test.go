@@ -1,4 +1,4 @@
-package checks
+package gate
 
 import (
 	"crypto/tls"
@@ -7,12 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 // giteaAPI answers /api/v1/packages/{owner} as Gitea does: 404 for an unknown owner, 401 for a
 // wrong password, 403 for an account without access to the owner's packages.
-func giteaAPI(t *testing.T, f *testfixture.Fixture) string {
+func giteaAPI(t *testing.T, f *fixture.Fixture) string {
 	t.Helper()
 	pair, err := tls.X509KeyPair(f.CertPEM, f.KeyPEM)
 	if err != nil {
@@ -45,7 +45,7 @@ func giteaAPI(t *testing.T, f *testfixture.Fixture) string {
 }
 
 func TestRegistryOwner(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	host := giteaAPI(t, f)
 	r := RegistryOwnerTarget{Host: host, CA: f.CertPEM, Owner: "coulomb", Username: "interhub-push", Password: "right"}
 	if d, err := probe(t, RegistryOwner(true, r)); err != nil || d != "Gitea owner coulomb exists; interhub-push can read its packages" {

@@ -1,13 +1,13 @@
-package checks
+package gate
 
 import (
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 func TestCertificatesClusterIssuer(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	want := CertificateTarget{Key: "inter-hub:ingress.clusterIssuer", ClusterIssuer: "letsencrypt-prod"}
 	issuer := func(conds ...any) map[string]any {
 		return map[string]any{"status": map[string]any{"conditions": conds}}
@@ -40,7 +40,7 @@ func TestCertificatesClusterIssuer(t *testing.T) {
 }
 
 func TestCertificatesTraefikResolver(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	want := CertificateTarget{Key: "inter-hub:ingress.certResolver", CertResolver: "le", TraefikNamespace: "kube-system", TraefikDeployment: "traefik"}
 	traefik := func(args ...any) map[string]any {
 		return map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
@@ -72,7 +72,7 @@ func TestCertificatesTraefikResolver(t *testing.T) {
 }
 
 func TestCertificatesTLSSecret(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	want := CertificateTarget{Key: "inter-hub:ingress.tlsSecret", Secret: "hub-tls", SecretNamespace: "inter-hub"}
 	const path = "/api/v1/namespaces/inter-hub/secrets/hub-tls"
 

@@ -1,7 +1,7 @@
-// Package checks is the readiness gate: plain probes of the cluster, the database endpoint, the
+// Package gate is the readiness gate: plain probes of the cluster, the database endpoint, the
 // registry and the build host, run before the program registers any resource (in preview too),
 // so that a missing dependency stops a run before anything changes.
-package checks
+package gate
 
 import (
 	"context"

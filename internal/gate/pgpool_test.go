@@ -1,11 +1,11 @@
-package checks
+package gate
 
 import (
 	"encoding/base64"
 	"strings"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
@@ -28,7 +28,7 @@ const (
 )
 
 func TestPgpool(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	want := PgpoolTarget{Namespace: "platform", Service: "pg-pgpool", Deployment: "pg-pgpool", UsersSecret: "pgpool-users", ServicePort: 5432}
 	svc := map[string]any{"spec": map[string]any{"ports": []any{map[string]any{"port": 5432}}}}
 
@@ -49,7 +49,7 @@ func TestPgpool(t *testing.T) {
 }
 
 func TestPgpoolUsers(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	want := PgpoolTarget{Namespace: "platform", Service: "pg-pgpool", Deployment: "pg-pgpool", UsersSecret: "pgpool-users"}
 	secret := func(users, words string) map[string]any {
 		return map[string]any{"data": map[string]any{"usernames": b64(users), "passwords": b64(words)}}

@@ -1,4 +1,4 @@
-package checks
+package gate
 
 import (
 	"context"
@@ -19,7 +19,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 func TestRunReportsEveryFailureAndSkipsDisabledChecks(t *testing.T) {
@@ -70,7 +70,7 @@ func TestRunBoundsEachCheck(t *testing.T) {
 }
 
 // apiserver serves JSON answers on TLS with client certificates required, like kube-apiserver.
-func apiserver(t *testing.T, f *testfixture.Fixture, routes map[string]any) *kubeconfig.Target {
+func apiserver(t *testing.T, f *fixture.Fixture, routes map[string]any) *kubeconfig.Target {
 	t.Helper()
 	pair, err := tls.X509KeyPair(f.CertPEM, f.KeyPEM)
 	if err != nil {
@@ -99,7 +99,7 @@ func apiserver(t *testing.T, f *testfixture.Fixture, routes map[string]any) *kub
 
 func target(t *testing.T, server string) *kubeconfig.Target {
 	t.Helper()
-	f := testfixture.New(t, server)
+	f := fixture.New(t, server)
 	raw, err := os.ReadFile(f.Config["inter-hub:kubernetes.kubeconfig"])
 	if err != nil {
 		t.Fatal(err)
@@ -124,7 +124,7 @@ func probe(t *testing.T, c Check) (string, error) {
 }
 
 func TestNodes(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	serve := func(routes map[string]any) *kubeconfig.Target { return apiserver(t, f, routes) }
 
 	tg := serve(map[string]any{"/api/v1/nodes": map[string]any{"items": []any{node("a", "False"), node("b", "True")}}})
@@ -177,7 +177,7 @@ func TestClusterUnreachable(t *testing.T) {
 }
 
 func TestRegistry(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	pair, _ := tls.X509KeyPair(f.CertPEM, f.KeyPEM)
 	var bearer bool
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -325,7 +325,7 @@ func serveSSH(c net.Conn, conf *ssh.ServerConfig, path string) {
 }
 
 func TestBuildHost(t *testing.T) {
-	f := testfixture.New(t, "")
+	f := fixture.New(t, "")
 	bin := t.TempDir()
 	for _, tool := range []string{"git", "nix"} {
 		if err := os.WriteFile(filepath.Join(bin, tool), []byte("#!/bin/sh\n"), 0o755); err != nil {
@@ -344,7 +344,7 @@ func TestBuildHost(t *testing.T) {
 		t.Errorf("missing tool: %v", err)
 	}
 
-	other := testfixture.New(t, "")
+	other := fixture.New(t, "")
 	b.HostKey = other.HostKey.PublicKey()
 	if _, err := probe(t, BuildHost(true, b)); err == nil || !strings.Contains(err.Error(), "presented a host key other than the pinned one") {
 		t.Errorf("wrong host key: %v", err)
