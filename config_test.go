@@ -9,13 +9,13 @@ import (
 
 	"filippo.io/age"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 // Each bad configuration fails with exactly these problems, and registers nothing.
 func TestBadConfigurations(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	other := t.TempDir()
 	wrongAge := filepath.Join(other, "wrong-age.key")
 	id, err := age.GenerateX25519Identity()

@@ -15,8 +15,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/chartdigest"
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 const (
@@ -37,7 +37,7 @@ const (
 // graph runs the program on the fixture's configuration with the given changes applied.
 func graph(t *testing.T, change func(cfg map[string]string)) (*mocks, map[string]any, map[string]bool) {
 	t.Helper()
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	if change != nil {
 		change(cfg)
@@ -192,7 +192,7 @@ func TestReleaseOptionsAndValues(t *testing.T) {
 
 // secretsOf collects the plain values of every secret the graph handles.
 func secretsOf(m *mocks, t *testing.T) []string {
-	out := []string{testfixture.AdminPassword, testfixture.RegistryPassword, testfixture.RegistryPullPassword, pullAuth}
+	out := []string{fixture.AdminPassword, fixture.RegistryPassword, fixture.RegistryPullPassword, pullAuth}
 	for _, r := range m.ofType(tPassword) {
 		out = append(out, fakePassword(r.Name, r.Inputs))
 	}
@@ -267,7 +267,7 @@ func TestAppSecretValuesAreSecret(t *testing.T) {
 }
 
 // pullAuth is the fixture's pull account as the docker config's "auth" field holds it.
-var pullAuth = base64.StdEncoding.EncodeToString([]byte(testfixture.RegistryPullUsername + ":" + testfixture.RegistryPullPassword))
+var pullAuth = base64.StdEncoding.EncodeToString([]byte(fixture.RegistryPullUsername + ":" + fixture.RegistryPullPassword))
 
 func TestPullSecret(t *testing.T) {
 	m, _, _ := graph(t, nil)
@@ -301,8 +301,8 @@ func TestPullSecret(t *testing.T) {
 		t.Fatalf("auths = %v, want one entry for the registry host 127.0.0.1:5443", slices.Collect(maps.Keys(config.Auths)))
 	}
 	// The read-only pull account, never the build's push account.
-	if auth.Username != testfixture.RegistryPullUsername || auth.Password != testfixture.RegistryPullPassword {
-		t.Errorf("auths user = %q, want the pull user %q with the pull password", auth.Username, testfixture.RegistryPullUsername)
+	if auth.Username != fixture.RegistryPullUsername || auth.Password != fixture.RegistryPullPassword {
+		t.Errorf("auths user = %q, want the pull user %q with the pull password", auth.Username, fixture.RegistryPullUsername)
 	}
 	if auth.Auth != pullAuth {
 		t.Error("auths auth is not base64 of pull user:password")
@@ -324,8 +324,8 @@ func TestPullSecret(t *testing.T) {
 		}
 		text := resource.NewProperty(r.Inputs).String()
 		for what, secret := range map[string]string{
-			"password": testfixture.RegistryPullPassword, "auth": pullAuth,
-			"password (base64)": base64.StdEncoding.EncodeToString([]byte(testfixture.RegistryPullPassword)),
+			"password": fixture.RegistryPullPassword, "auth": pullAuth,
+			"password (base64)": base64.StdEncoding.EncodeToString([]byte(fixture.RegistryPullPassword)),
 		} {
 			if strings.Contains(text, secret) {
 				t.Errorf("%s %s holds the pull %s", r.Type, r.Name, what)
@@ -348,7 +348,7 @@ func TestImageBuildCommand(t *testing.T) {
 	if conn["port"].NumberValue() != 2222 || conn["host"].StringValue() != "127.0.0.1" {
 		t.Errorf("connection = %v", conn)
 	}
-	if !in["stdin"].IsSecret() || unwrap(in["stdin"]).StringValue() != testfixture.RegistryPassword+"\n" {
+	if !in["stdin"].IsSecret() || unwrap(in["stdin"]).StringValue() != fixture.RegistryPassword+"\n" {
 		t.Error("the registry password is not passed as a secret on stdin")
 	}
 	if got := in["triggers"].ArrayValue(); len(got) != 1 || got[0].StringValue() != "v1" {
@@ -461,7 +461,7 @@ func decoded(t *testing.T, v resource.PropertyValue) string {
 }
 
 func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	bitnamiConfig(cfg)
 	// Another app's entry first, then this stack's role with a password of an earlier rotation,
@@ -553,7 +553,7 @@ func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
 
 // A Secret pgpool could not read (lists of different lengths) stops the program with its name.
 func TestBitnamiStepRefusesUnevenUserLists(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	bitnamiConfig(cfg)
 	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret("a,b", "pa", nil)}}
@@ -625,7 +625,7 @@ func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 // With Traefik's resolver the Ingress names it and no Secret; the gate looks for the resolver in
 // Traefik's Deployment.
 func TestIngressWithTraefiksCertResolver(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	delete(cfg, "inter-hub:ingress.tlsSecret")
 	cfg["inter-hub:ingress.certResolver"] = "le"
@@ -677,7 +677,7 @@ func TestIngressWithTraefiksDefaultCertificate(t *testing.T) {
 }
 
 func TestGateChecksArePresentAndRecorded(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	cfg["inter-hub:gate.registry"] = "false"
 	gate := &gateRecorder{}
@@ -707,7 +707,7 @@ func TestGateChecksArePresentAndRecorded(t *testing.T) {
 }
 
 func TestFailingGateRegistersNothing(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	gate := &gateRecorder{fail: map[string]string{
 		"postgres":  "cannot log in to 127.0.0.1:15432 as railiance_admin: connection refused",
@@ -732,7 +732,7 @@ func TestFailingGateRegistersNothing(t *testing.T) {
 }
 
 func TestImageContractFailureStopsBeforeTheRelease(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	gate := &gateRecorder{fail: map[string]string{"imageContract": "the migration command migrate is not on the image's PATH /bin"}}
 	m, _, _, err := runProgram(t, cfg, secrets, gate)
@@ -751,7 +751,7 @@ func TestImageContractFailureStopsBeforeTheRelease(t *testing.T) {
 }
 
 func TestImageContractOffChecksNothing(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	cfg["inter-hub:gate.imageContract"] = "false"
 	gate := &gateRecorder{fail: map[string]string{"imageContract": "must not run"}}
@@ -818,7 +818,7 @@ func TestBuildToolsAreCheckedOnUpNotPreview(t *testing.T) {
 // With bitnami's pgpool the gate looks for its Service, Deployment and users Secret under the
 // configured names, and for the app's port on the Service the app connects to.
 func TestBitnamiGateChecksAddressTheConfiguredPgpool(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	cfg["inter-hub:pgpool.mode"] = "bitnami"
 	cfg["inter-hub:pgpool.namespace"] = "railiance-platform"
@@ -885,7 +885,7 @@ func closedPort(t *testing.T) string {
 // gate's real probes all fail, and the one error the program reports names, for each check, the
 // assumption it could not verify; nothing is registered.
 func TestUnreachableRailianceListsEveryUnverifiedAssumption(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:"+closedPort(t))
+	f := fixture.New(t, "https://127.0.0.1:"+closedPort(t))
 	cfg, secrets := f.Railiance01(t, ".")
 	// The real hosts would need DNS; closed local ports fail the same way, at once.
 	cfg["inter-hub:postgres.host"] = "127.0.0.1"

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 // The chart's migration Job script (charts/inter-hub/files/migrate.sh), run with sh and psql on
@@ -19,7 +19,7 @@ import (
 // command runs; a database with tables only the migration command; a schema that fails to load
 // leaves nothing behind and runs no migration.
 func TestMigrateJobScript(t *testing.T) {
-	srv := testpg.Start(t, "migrate-job-")
+	srv := pgserver.Start(t, "migrate-job-")
 	psql, err := exec.LookPath("psql")
 	if err != nil {
 		t.Fatalf("psql is not installed (Debian package postgresql-client-15): %v", err)

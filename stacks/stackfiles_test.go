@@ -13,7 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 // stackSource reads a committed stack file as the CLI would hand it to the program, decrypting
@@ -141,7 +141,7 @@ func TestRailianceSeedValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := testfixture.New(t, "https://127.0.0.1:6443")
+	f := fixture.New(t, "https://127.0.0.1:6443")
 	values, secrets := f.Railiance01(t, root)
 	src := MapSource{Values: values, Secrets: map[string]bool{}}
 	for _, k := range secrets {

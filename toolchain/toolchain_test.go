@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
 )
 
 func TestVersionsAndPlugins(t *testing.T) {
-	tc := pulumitest.Require(t)
+	tc := clirun.Require(t)
 	w := tc.NewWorkspace(t, t.TempDir(), nil)
 
 	if out := w.MustRun(t, time.Minute, "version").Stdout; strings.TrimSpace(out) != "v3.274.1" {
@@ -40,7 +40,7 @@ func TestVersionsAndPlugins(t *testing.T) {
 // TestKubernetesProgram previews and deploys a throwaway program with the kubernetes plugin,
 // once compiled by the language host and once prebuilt (runtime.options.binary).
 func TestKubernetesProgram(t *testing.T) {
-	tc := pulumitest.Require(t)
+	tc := clirun.Require(t)
 	sb := sandboxenv.Require(t)
 
 	dir := t.TempDir()

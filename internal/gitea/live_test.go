@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 // requireToolsEnv, when set, turns a missing Gitea binary into a failure (as `make test` sets it).
@@ -59,13 +59,13 @@ func startLive(t *testing.T) *live {
 		}
 		t.Skipf("Gitea not built, skipping (set %s=1 to fail instead): %v", requireToolsEnv, err)
 	}
-	pg := testpg.Start(t, "gitea-pg-")
+	pg := pgserver.Start(t, "gitea-pg-")
 	// Gitea's role and database are made by a CREATEROLE CREATEDB admin that is not a superuser,
 	// as on the stand-in and on railiance-platform.
 	pg.Exec(t, "CREATE ROLE platform_admin LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD 'admin-pw'")
 
 	state := t.TempDir()
-	port := testpg.FreePort(t)
+	port := pgserver.FreePort(t)
 	l := &live{URL: fmt.Sprintf("http://127.0.0.1:%d", port), State: state, repo: repo}
 	l.env = append(os.Environ(),
 		"PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),

@@ -7,11 +7,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testfixture"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 func TestParseInlineData(t *testing.T) {
-	f := testfixture.New(t, "https://127.0.0.1:16443")
+	f := fixture.New(t, "https://127.0.0.1:16443")
 	raw, err := os.ReadFile(f.Config["inter-hub:kubernetes.kubeconfig"])
 	if err != nil {
 		t.Fatal(err)
@@ -30,8 +30,8 @@ func TestParseInlineData(t *testing.T) {
 
 // kubeconfigWithFiles writes the fixture's certificate and key as files next to a kubeconfig
 // that references them relatively, as kubeadm-style kubeconfigs do.
-func kubeconfigWithFiles(t *testing.T) (string, []byte, *testfixture.Fixture) {
-	f := testfixture.New(t, "")
+func kubeconfigWithFiles(t *testing.T) (string, []byte, *fixture.Fixture) {
+	f := fixture.New(t, "")
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "pki"), 0o700); err != nil {
 		t.Fatal(err)

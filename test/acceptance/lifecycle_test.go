@@ -24,18 +24,18 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 	"github.com/coulomb-social/inter-hub-deploy/internal/smoke"
 	"github.com/coulomb-social/inter-hub-deploy/internal/sopsfile"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // release is the Helm release's name, and so the Deployment's and the Ingress's.
 const release = "inter-hub"
 
 func TestLifecycle(t *testing.T) {
-	names := localstack.NamesFor("accept", "life")
+	names := standin.NamesFor("accept", "life")
 	p := newProject(t, names, map[string]string{
 		"app.baseUrl":            "https://" + names.Host,
 		"release.timeoutSeconds": "60",
@@ -701,8 +701,8 @@ func (p *project) builds(t *testing.T) int {
 // rollback runs the operator's rollback command to update n of the stack's history.
 func (p *project) rollback(t *testing.T, n int) {
 	t.Helper()
-	bin := pulumitest.BuildProgram(t, "./cmd/interhub")
-	ctx, cancel := context.WithTimeout(context.Background(), localstack.UpTimeout)
+	bin := clirun.BuildProgram(t, "./cmd/interhub")
+	ctx, cancel := context.WithTimeout(context.Background(), standin.UpTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, "rollback", "--stack", p.Names.Stack, "--to", fmt.Sprint(n), "--yes")
 	cmd.Dir = p.Dir

@@ -14,24 +14,24 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/events"
 	"github.com/pulumi/pulumi/sdk/v3/go/auto/optup"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
-// project is the local stack (under names of its own, see localstack) driven through the
+// project is the local stack (under names of its own, see test/support/standin) driven through the
 // Automation API. The stack's config lives in the private project directory as
 // Pulumi.<stack>.yaml, where the Automation API reads and writes it; the checkout's
 // Pulumi.local.yaml is never touched.
 type project struct {
-	*localstack.Stack
+	*standin.Stack
 	stack     auto.Stack
 	stackFile string // the stack's config file in the project directory
 	lastDBURL string // DATABASE_URL as last read, for after destroy removed the Secret
 }
 
-func newProject(t *testing.T, names localstack.Names, config map[string]string) *project {
+func newProject(t *testing.T, names standin.Names, config map[string]string) *project {
 	t.Helper()
-	s := localstack.New(t, localstack.Options{Names: names, Config: config})
+	s := standin.New(t, standin.Options{Names: names, Config: config})
 	p := &project{Stack: s, stackFile: filepath.Join(s.Dir, "Pulumi."+s.Names.Stack+".yaml")}
 	data, err := os.ReadFile(s.ConfigFile)
 	if err != nil {
@@ -82,7 +82,7 @@ func (p *project) up(t *testing.T, opts ...optup.Option) ([]string, error) {
 	go func() { done <- changed(ch) }()
 	var out strings.Builder
 	opts = append(opts, optup.EventStreams(ch), optup.ProgressStreams(&out), optup.ErrorProgressStreams(&out))
-	ctx, cancel := context.WithTimeout(context.Background(), localstack.UpTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), standin.UpTimeout)
 	defer cancel()
 	start := time.Now()
 	_, err := p.stack.Up(ctx, opts...)
@@ -111,9 +111,9 @@ func changed(ch <-chan events.EngineEvent) []string {
 }
 
 // cli runs a CLI command on the stack with the project directory's stack file.
-func (p *project) cli(t *testing.T, args ...string) pulumitest.Result {
+func (p *project) cli(t *testing.T, args ...string) clirun.Result {
 	t.Helper()
-	return p.RunWith(t, localstack.UpTimeout, p.stackFile, args...)
+	return p.RunWith(t, standin.UpTimeout, p.stackFile, args...)
 }
 
 // output reads one stack output; outputs must never be secret.

@@ -18,15 +18,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 func BenchmarkDeploy(b *testing.B) {
-	s := localstack.New(b, localstack.Options{Names: localstack.NamesFor("bench", "full")})
+	s := standin.New(b, standin.Options{Names: standin.NamesFor("bench", "full")})
 	run := func(args ...string) time.Duration {
 		b.Helper()
-		return s.MustRun(b, localstack.UpTimeout, args...).Elapsed
+		return s.MustRun(b, standin.UpTimeout, args...).Elapsed
 	}
 
 	cold := run("up", "--yes", "--skip-preview")
@@ -78,14 +78,14 @@ func BenchmarkDeploy(b *testing.B) {
 }
 
 // output reads one stack output.
-func output(b *testing.B, s *localstack.Stack, name string) string {
+func output(b *testing.B, s *standin.Stack, name string) string {
 	b.Helper()
-	return strings.TrimSpace(s.MustRunPlain(b, localstack.ShortTimeout, "stack", "output", name, "--stack", s.Stack).Stdout)
+	return strings.TrimSpace(s.MustRunPlain(b, standin.ShortTimeout, "stack", "output", name, "--stack", s.Stack).Stdout)
 }
 
 // waitServing polls the stack's /capabilities through Traefik until the pods report revision's
 // commit on every answer of ten in a row (the old pods are gone).
-func waitServing(b *testing.B, s *localstack.Stack, revision string) {
+func waitServing(b *testing.B, s *standin.Stack, revision string) {
 	b.Helper()
 	want, err := s.Env.BuildHost.Commit(revision)
 	if err != nil {
@@ -121,7 +121,7 @@ func waitServing(b *testing.B, s *localstack.Stack, revision string) {
 // helmUpgrade changes the release's image the way the workplan's manual steps do, with the Helm
 // CLI: the chart from the checkout, the values of the installed release, a new image; it waits
 // for the rollout (and the migration hook) as the program's release does.
-func helmUpgrade(b *testing.B, s *localstack.Stack, image string) {
+func helmUpgrade(b *testing.B, s *standin.Stack, image string) {
 	b.Helper()
 	helm, err := exec.LookPath("helm")
 	if err != nil {
@@ -139,9 +139,9 @@ func helmUpgrade(b *testing.B, s *localstack.Stack, image string) {
 
 // emptyPreview deploys the baseline program (same config and providers, no resources) as a
 // second stack in the same backend and times its no-op preview.
-func emptyPreview(b *testing.B, s *localstack.Stack) time.Duration {
+func emptyPreview(b *testing.B, s *standin.Stack) time.Duration {
 	b.Helper()
-	bin := pulumitest.BuildProgram(b, "github.com/coulomb-social/inter-hub-deploy/test/bench/emptyprog")
+	bin := clirun.BuildProgram(b, "github.com/coulomb-social/inter-hub-deploy/test/bench/emptyprog")
 	dir := b.TempDir()
 	project, err := os.ReadFile(filepath.Join(s.Dir, "Pulumi.yaml"))
 	if err != nil {
@@ -159,8 +159,8 @@ func emptyPreview(b *testing.B, s *localstack.Stack) time.Duration {
 	ws := *s.WS
 	ws.Dir = dir
 	args := func(a ...string) []string { return append(a, "--stack", "empty", "--config-file", s.ConfigFile) }
-	ws.MustRun(b, localstack.ShortTimeout, "stack", "init", "empty")
-	b.Cleanup(func() { ws.Run(b, localstack.ShortTimeout, args("destroy", "--yes")...) })
-	ws.MustRun(b, localstack.UpTimeout, args("up", "--yes", "--skip-preview")...)
-	return ws.MustRun(b, localstack.UpTimeout, args("preview", "--expect-no-changes")...).Elapsed
+	ws.MustRun(b, standin.ShortTimeout, "stack", "init", "empty")
+	b.Cleanup(func() { ws.Run(b, standin.ShortTimeout, args("destroy", "--yes")...) })
+	ws.MustRun(b, standin.UpTimeout, args("up", "--yes", "--skip-preview")...)
+	return ws.MustRun(b, standin.UpTimeout, args("preview", "--expect-no-changes")...).Elapsed
 }

@@ -9,7 +9,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // noDigestSkopeo is skopeo as seen through a registry proxy that drops Docker-Content-Digest:
@@ -41,7 +41,7 @@ esac
 // startBuildHost runs a second sshd of the sandbox's build host (same host key, users and
 // keys, on another port) whose sessions find the files in bin first on their PATH, and returns
 // its port. It is stopped by its PID when the test ends.
-func startBuildHost(t *testing.T, s *localstack.Stack, bin map[string]string) int {
+func startBuildHost(t *testing.T, s *standin.Stack, bin map[string]string) int {
 	t.Helper()
 	dir := t.TempDir()
 	binDir := filepath.Join(dir, "bin")

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // startDaemon starts cmd in a process group of its own, waits until it listens on port, and
@@ -59,7 +59,7 @@ func startDaemon(t *testing.T, cmd *exec.Cmd, stop syscall.Signal, port int) {
 // pgpoolWithoutBackend runs a second pgpool with the sandbox's configuration, users and key,
 // whose only PostgreSQL backend is a port nothing listens on, as when the database behind
 // a healthy pgpool is down. It returns pgpool's port.
-func pgpoolWithoutBackend(t *testing.T, s *localstack.Stack) int {
+func pgpoolWithoutBackend(t *testing.T, s *standin.Stack) int {
 	t.Helper()
 	pg := s.Env.Postgres
 	dir := t.TempDir()

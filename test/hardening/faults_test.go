@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // fault interrupts `pulumi up` at one step of an update of the deployed stack.
@@ -53,7 +53,7 @@ func TestInterruptedUpdates(t *testing.T) {
 		}
 		return
 	}
-	s := localstack.New(t, localstack.Options{Names: localstack.NamesFor("hard", "faults")})
+	s := standin.New(t, standin.Options{Names: standin.NamesFor("hard", "faults")})
 	s.Up(t)
 	writeMarker(t, s)
 
@@ -79,7 +79,7 @@ func faultName(f fault) string {
 
 // interrupt starts an update that is slow in f.step, signals it there, and waits for the run and
 // every process it started to end.
-func interrupt(t *testing.T, s *localstack.Stack, n int, f fault) {
+func interrupt(t *testing.T, s *standin.Stack, n int, f fault) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
@@ -89,7 +89,7 @@ func interrupt(t *testing.T, s *localstack.Stack, n int, f fault) {
 	case "build":
 		// A new revision whose first build takes 40 s (the nix stand-in's hook).
 		branch := fmt.Sprintf("slow-build-%d", n)
-		commit := s.AddRevision(t, "v1", branch, localstack.SlowBuild(40))
+		commit := s.AddRevision(t, "v1", branch, standin.SlowBuild(40))
 		s.SetConfig(t, s.ConfigFile, map[string]string{"app.revision": branch})
 		inStep = func() bool {
 			n, _ := s.Env.BuildHost.BuildsOf(commit)
@@ -199,7 +199,7 @@ func interrupt(t *testing.T, s *localstack.Stack, n int, f fault) {
 }
 
 // newestRevision is the highest revision of the stack's release and its status.
-func newestRevision(t *testing.T, s *localstack.Stack) (int, string) {
+func newestRevision(t *testing.T, s *standin.Stack) (int, string) {
 	t.Helper()
 	var list struct {
 		Items []struct {
@@ -223,15 +223,15 @@ func newestRevision(t *testing.T, s *localstack.Stack) (int, string) {
 
 // recoverByRunbook follows docs/RUNBOOK.md, "A release stuck in pending-upgrade" and "Pending
 // Pulumi operations after an interrupted update", with its commands as written.
-func recoverByRunbook(t *testing.T, s *localstack.Stack) {
+func recoverByRunbook(t *testing.T, s *standin.Stack) {
 	t.Helper()
 	// The lock: `pulumi up` is refused naming it; the process is gone, so `pulumi cancel`.
 	if locked(t, s) {
-		r := s.Run(t, localstack.ShortTimeout, "up", "--yes")
+		r := s.Run(t, standin.ShortTimeout, "up", "--yes")
 		if r.Err == nil || !strings.Contains(r.Output(), "the stack is currently locked by 1 lock(s)") {
 			t.Fatalf("up on the locked stack was not refused on the lock:\n%s", r.Output())
 		}
-		s.MustRunPlain(t, localstack.ShortTimeout, "cancel", "--stack", s.Stack, "--yes")
+		s.MustRunPlain(t, standin.ShortTimeout, "cancel", "--stack", s.Stack, "--yes")
 	}
 	// A release revision left pending: roll back to the last deployed one, which also takes out
 	// what the killed upgrade had already applied (deleting the pending Secret would keep it).
@@ -257,14 +257,14 @@ func recoverByRunbook(t *testing.T, s *localstack.Stack) {
 	t.Logf("pending operations: %v", pending)
 	if len(pending) > 0 {
 		if slices.Contains(pending, "creating") {
-			s.MustRun(t, localstack.UpTimeout, "refresh", "--yes", "--clear-pending-creates")
+			s.MustRun(t, standin.UpTimeout, "refresh", "--yes", "--clear-pending-creates")
 		}
-		s.MustRun(t, localstack.UpTimeout, "refresh", "--yes")
+		s.MustRun(t, standin.UpTimeout, "refresh", "--yes")
 		if left := pendingOperations(t, s); len(left) > 0 {
 			t.Fatalf("pending operations after refresh: %v", left)
 		}
 	}
-	r := s.MustRun(t, localstack.UpTimeout, "up", "--yes")
+	r := s.MustRun(t, standin.UpTimeout, "up", "--yes")
 	if strings.Contains(r.Output(), "pending operations") {
 		t.Errorf("up still reports pending operations:\n%s", r.Output())
 	}
@@ -273,9 +273,9 @@ func recoverByRunbook(t *testing.T, s *localstack.Stack) {
 // checkConverged: nothing left to do, one role and one pool_passwd entry, one release whose
 // newest revision is deployed and is the one in the state, the app logs in with its Secret and
 // the row written before is there, and the Deployment runs the image the stack reports.
-func checkConverged(t *testing.T, s *localstack.Stack) {
+func checkConverged(t *testing.T, s *standin.Stack) {
 	t.Helper()
-	if r := s.Run(t, localstack.UpTimeout, "preview", "--expect-no-changes"); r.Err != nil {
+	if r := s.Run(t, standin.UpTimeout, "preview", "--expect-no-changes"); r.Err != nil {
 		t.Errorf("after recovery the stack still has changes:\n%s", r.Output())
 	}
 	snap := s.Snapshot(t)
@@ -354,9 +354,9 @@ func checkConverged(t *testing.T, s *localstack.Stack) {
 }
 
 // nixBuilds counts the build host's nix builds of the commit that app.revision names now.
-func nixBuilds(t *testing.T, s *localstack.Stack) int {
+func nixBuilds(t *testing.T, s *standin.Stack) int {
 	t.Helper()
-	branch := strings.TrimSpace(s.MustRunPlain(t, localstack.ShortTimeout, "config", "get", "app.revision", "--stack", s.Stack, "--config-file", s.ConfigFile).Stdout)
+	branch := strings.TrimSpace(s.MustRunPlain(t, standin.ShortTimeout, "config", "get", "app.revision", "--stack", s.Stack, "--config-file", s.ConfigFile).Stdout)
 	commit := strings.TrimSpace(gitOutput(t, s.Origin, "rev-parse", branch+"^{commit}"))
 	n, err := s.Env.BuildHost.BuildsOf(commit)
 	if err != nil {
@@ -377,7 +377,7 @@ func gitOutput(t *testing.T, dir string, args ...string) string {
 }
 
 // helmRevisions lists the release Secrets of the stack's release with one of the statuses.
-func helmRevisions(t *testing.T, s *localstack.Stack, statuses ...string) []string {
+func helmRevisions(t *testing.T, s *standin.Stack, statuses ...string) []string {
 	t.Helper()
 	out := s.Kubectl(t, "-n", s.Namespace, "get", "secret", "-l", "owner=helm,name=inter-hub,status in ("+strings.Join(statuses, ",")+")", "-o", "name")
 	var names []string
@@ -388,9 +388,9 @@ func helmRevisions(t *testing.T, s *localstack.Stack, statuses ...string) []stri
 }
 
 // pendingOperations lists the kinds of the state's pending operations.
-func pendingOperations(t *testing.T, s *localstack.Stack) []string {
+func pendingOperations(t *testing.T, s *standin.Stack) []string {
 	t.Helper()
-	ops, err := pulumitest.PendingOperations(s.Export(t))
+	ops, err := clirun.PendingOperations(s.Export(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +403,7 @@ func pendingOperations(t *testing.T, s *localstack.Stack) []string {
 }
 
 // locked reports whether the file backend holds a lock on the stack.
-func locked(t *testing.T, s *localstack.Stack) bool {
+func locked(t *testing.T, s *standin.Stack) bool {
 	t.Helper()
 	found := false
 	filepath.Walk(filepath.Join(s.StateDir, ".pulumi", "locks"), func(path string, info os.FileInfo, err error) error {
@@ -417,7 +417,7 @@ func locked(t *testing.T, s *localstack.Stack) bool {
 
 // stackProcesses lists the processes started for the stack (the CLI, language host, program
 // and plugins inherit its backend URL): pid -> command name.
-func stackProcesses(s *localstack.Stack) map[int]string {
+func stackProcesses(s *standin.Stack) map[int]string {
 	marker := []byte("PULUMI_BACKEND_URL=file://" + s.StateDir + "\x00")
 	entries, _ := os.ReadDir("/proc")
 	out := map[int]string{}
@@ -436,13 +436,13 @@ func stackProcesses(s *localstack.Stack) map[int]string {
 	return out
 }
 
-func stackOutput(t *testing.T, s *localstack.Stack, name string) string {
+func stackOutput(t *testing.T, s *standin.Stack, name string) string {
 	t.Helper()
-	return strings.TrimSpace(s.MustRunPlain(t, localstack.ShortTimeout, "stack", "output", name, "--stack", s.Stack).Stdout)
+	return strings.TrimSpace(s.MustRunPlain(t, standin.ShortTimeout, "stack", "output", name, "--stack", s.Stack).Stdout)
 }
 
 // appDB connects as the app, through pgpool, with the password its Secret holds now.
-func appDB(t *testing.T, s *localstack.Stack) *sql.DB {
+func appDB(t *testing.T, s *standin.Stack) *sql.DB {
 	t.Helper()
 	u, ok := s.AppDatabaseURL(t)
 	if !ok {
@@ -457,7 +457,7 @@ func appDB(t *testing.T, s *localstack.Stack) *sql.DB {
 	return db
 }
 
-func writeMarker(t *testing.T, s *localstack.Stack) {
+func writeMarker(t *testing.T, s *standin.Stack) {
 	t.Helper()
 	db := appDB(t, s)
 	for _, q := range []string{
@@ -470,7 +470,7 @@ func writeMarker(t *testing.T, s *localstack.Stack) {
 	}
 }
 
-func readMarker(t *testing.T, s *localstack.Stack) int {
+func readMarker(t *testing.T, s *standin.Stack) int {
 	t.Helper()
 	var n int
 	if err := appDB(t, s).QueryRow(`SELECT count(*) FROM hardening_marker WHERE note = $1`, markerNote).Scan(&n); err != nil {

@@ -27,7 +27,7 @@ import (
 	"go.yaml.in/yaml/v3"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // closedPort returns a loopback port nothing listens on (it was free a moment ago).
@@ -165,7 +165,7 @@ func newCA(t *testing.T) (caPEM, certPEM, keyPEM []byte) {
 
 // kubeconfigVariant writes a copy of the sandbox's kubeconfig with edit applied to its (only)
 // cluster and user entries, and returns its path.
-func kubeconfigVariant(t *testing.T, s *localstack.Stack, edit func(cluster, user map[string]any)) string {
+func kubeconfigVariant(t *testing.T, s *standin.Stack, edit func(cluster, user map[string]any)) string {
 	t.Helper()
 	data, err := os.ReadFile(s.Env.Kubernetes.Kubeconfig)
 	if err != nil {
@@ -195,7 +195,7 @@ func kubeconfigVariant(t *testing.T, s *localstack.Stack, edit func(cluster, use
 func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 // localRecipient is the age recipient of the local stack's identity (sandbox/fixtures/age-local.key).
-func localRecipient(t *testing.T, s *localstack.Stack) string {
+func localRecipient(t *testing.T, s *standin.Stack) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join(s.Root, "sandbox", "fixtures", "age-local.key"))
 	if err != nil {
@@ -210,7 +210,7 @@ func localRecipient(t *testing.T, s *localstack.Stack) string {
 
 // sopsEncrypt writes plain YAML encrypted with the real sops CLI for recipient into a new
 // file and returns its path.
-func sopsEncrypt(t *testing.T, s *localstack.Stack, recipient, plain string) string {
+func sopsEncrypt(t *testing.T, s *standin.Stack, recipient, plain string) string {
 	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "plain.yaml")
@@ -260,7 +260,7 @@ func editFile(t *testing.T, path, old, new string) {
 }
 
 // copyChart copies the app chart into a temporary directory and returns the copy's path.
-func copyChart(t *testing.T, s *localstack.Stack) string {
+func copyChart(t *testing.T, s *standin.Stack) string {
 	t.Helper()
 	src := filepath.Join(s.Root, "charts", "inter-hub")
 	dst := filepath.Join(t.TempDir(), "inter-hub")

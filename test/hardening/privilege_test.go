@@ -12,13 +12,13 @@ import (
 
 	"github.com/lib/pq"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // TestLeastPrivilege deploys the stack with a SOPS file of its own and checks what the app can
 // do and where its secrets are.
 func TestLeastPrivilege(t *testing.T) {
-	s := localstack.New(t, localstack.Options{Names: localstack.NamesFor("hard", "priv")})
+	s := standin.New(t, standin.Options{Names: standin.NamesFor("hard", "priv")})
 	sopsValues := map[string]string{
 		"INTERHUB_API_KEY": "api-" + randomHex(t, 16),
 		"MAIL_PASSWORD":    "mail-" + randomHex(t, 16),
@@ -182,7 +182,7 @@ func hostKeyBypasses(t *testing.T, repo string) []string {
 
 // clusterObjects reads every Secret, ConfigMap, pod and workload of all namespaces, as JSON
 // text with Secret data decoded and Helm's release records unpacked: object name -> text.
-func clusterObjects(t *testing.T, s *localstack.Stack) map[string]string {
+func clusterObjects(t *testing.T, s *standin.Stack) map[string]string {
 	t.Helper()
 	var list struct {
 		Items []map[string]any `json:"items"`

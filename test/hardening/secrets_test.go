@@ -18,7 +18,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // secretSet maps a name ("database password (2)") to a secret value to look for.
@@ -68,7 +68,7 @@ func randomHex(t *testing.T, n int) string {
 // their TMPDIR (logs at default verbosity), the Helm release's stored records, and the outputs
 // the image build and the pgpool step recorded.
 func TestSecretsDoNotLeak(t *testing.T) {
-	s := localstack.New(t, localstack.Options{Names: localstack.NamesFor("hard", "secrets")})
+	s := standin.New(t, standin.Options{Names: standin.NamesFor("hard", "secrets")})
 	secrets := secretSet{}
 
 	// A SOPS file of this test's own, with values that occur nowhere else.
@@ -134,10 +134,10 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	s.Up(t)
 	appSecrets("first up")
 	s.SetConfig(t, s.ConfigFile, map[string]string{"app.revision": "v2"})
-	s.MustRun(t, localstack.UpTimeout, "preview", "--diff")
+	s.MustRun(t, standin.UpTimeout, "preview", "--diff")
 	s.Up(t)
 	s.SetConfig(t, s.ConfigFile, map[string]string{"session.rotation": "1", "database.passwordRotation": "1"})
-	s.MustRun(t, localstack.UpTimeout, "preview", "--diff")
+	s.MustRun(t, standin.UpTimeout, "preview", "--diff")
 	s.Up(t)
 	appSecrets("after rotation")
 	if n := len(secrets); n < 14 {
@@ -145,14 +145,14 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	}
 	failed := s.CopyConfig(t)
 	s.SetConfig(t, failed, map[string]string{"app.revision": s.Env.BuildHost.BrokenTag})
-	if r := s.RunWith(t, localstack.UpTimeout, failed, "up", "--yes"); r.Err == nil {
+	if r := s.RunWith(t, standin.UpTimeout, failed, "up", "--yes"); r.Err == nil {
 		t.Fatal("the update to a broken revision succeeded")
 	}
-	s.MustRun(t, localstack.UpTimeout, "refresh", "--yes")
-	s.MustRun(t, localstack.ShortTimeout, "config")
-	s.MustRunPlain(t, localstack.ShortTimeout, "stack", "history", "--stack", s.Stack)
-	s.MustRunPlain(t, localstack.ShortTimeout, "stack", "output", "--stack", s.Stack)
-	s.MustRun(t, localstack.UpTimeout, "up", "--yes", "--expect-no-changes")
+	s.MustRun(t, standin.UpTimeout, "refresh", "--yes")
+	s.MustRun(t, standin.ShortTimeout, "config")
+	s.MustRunPlain(t, standin.ShortTimeout, "stack", "history", "--stack", s.Stack)
+	s.MustRunPlain(t, standin.ShortTimeout, "stack", "output", "--stack", s.Stack)
+	s.MustRun(t, standin.UpTimeout, "up", "--yes", "--expect-no-changes")
 
 	// Where to look, by kind of place; each kind is one case of the summary.
 	backend := map[string]string{}
@@ -217,7 +217,7 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	// them, so it would if the CLI wrote them in plain text.
 	var inLogs []string
 	for _, name := range updateLogs {
-		r := s.WS.Run(t, localstack.ShortTimeout, "logs", "decrypt", filepath.Join(s.Home, name), "--stack", s.Stack)
+		r := s.WS.Run(t, standin.ShortTimeout, "logs", "decrypt", filepath.Join(s.Home, name), "--stack", s.Stack)
 		if r.Err != nil {
 			t.Fatalf("pulumi logs decrypt %s: %v\n%s", name, r.Err, r.Stderr)
 		}
@@ -233,7 +233,7 @@ func TestSecretsDoNotLeak(t *testing.T) {
 	t.Logf("control: the %d update logs, decrypted, hold %d of the secret values (stored encrypted)", len(updateLogs), len(inLogs))
 
 	// The search finds what it looks for: the decrypted export holds the generated secrets.
-	r := s.WS.Run(t, localstack.ShortTimeout, "stack", "export", "--show-secrets", "--stack", s.Stack)
+	r := s.WS.Run(t, standin.ShortTimeout, "stack", "export", "--show-secrets", "--stack", s.Stack)
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}
@@ -258,7 +258,7 @@ const plogMagic = "PLOG"
 
 // updateLogFiles lists the logs of the stack's updates: the CLI names them after the stack
 // (organization+project+stack-<time>.log).
-func updateLogFiles(s *localstack.Stack, logs map[string]string) []string {
+func updateLogFiles(s *standin.Stack, logs map[string]string) []string {
 	var names []string
 	for name := range logs {
 		if strings.Contains(filepath.Base(name), "+"+s.Stack+"-") {
@@ -361,7 +361,7 @@ func filesUnder(t *testing.T, dir string) map[string]string {
 // helmReleases decodes every release record Helm stores for the stack (Secret
 // sh.helm.release.v1.<name>.v<N>: base64, gzip, JSON with the user-supplied values under
 // "config" and the rendered manifest).
-func helmReleases(t *testing.T, s *localstack.Stack) map[string]string {
+func helmReleases(t *testing.T, s *standin.Stack) map[string]string {
 	t.Helper()
 	var list struct {
 		Items []struct {
@@ -409,9 +409,9 @@ func helmReleases(t *testing.T, s *localstack.Stack) map[string]string {
 
 // commandOutputs returns the stdout and stderr the state records for each command resource,
 // decrypted (a secret output is still a recorded one).
-func commandOutputs(t *testing.T, s *localstack.Stack) map[string]string {
+func commandOutputs(t *testing.T, s *standin.Stack) map[string]string {
 	t.Helper()
-	r := s.WS.Run(t, localstack.ShortTimeout, "stack", "export", "--show-secrets", "--stack", s.Stack)
+	r := s.WS.Run(t, standin.ShortTimeout, "stack", "export", "--show-secrets", "--stack", s.Stack)
 	if r.Err != nil {
 		t.Fatal(r.Err)
 	}

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // TestOperatingWithoutTheBuildHost deploys two revisions given as commits, then takes the
@@ -16,7 +16,7 @@ import (
 // connects to the build host; a revision with no image yet fails at the gate, naming the build
 // host, before anything changes.
 func TestOperatingWithoutTheBuildHost(t *testing.T) {
-	s := localstack.New(t, localstack.Options{Names: localstack.NamesFor("ops", "nobuild")})
+	s := standin.New(t, standin.Options{Names: standin.NamesFor("ops", "nobuild")})
 	commit := func(rev string) string {
 		t.Helper()
 		out, err := exec.Command("git", "--git-dir", s.Origin, "rev-parse", "--verify", rev+"^{commit}").Output()
@@ -27,7 +27,7 @@ func TestOperatingWithoutTheBuildHost(t *testing.T) {
 	}
 	image := func() string {
 		t.Helper()
-		return strings.TrimSpace(s.MustRunPlain(t, localstack.ShortTimeout, "stack", "output", "image", "--stack", s.Stack).Stdout)
+		return strings.TrimSpace(s.MustRunPlain(t, standin.ShortTimeout, "stack", "output", "image", "--stack", s.Stack).Stdout)
 	}
 	deployedImage := func() string {
 		t.Helper()
@@ -54,7 +54,7 @@ func TestOperatingWithoutTheBuildHost(t *testing.T) {
 	l.Close()
 	s.SetConfig(t, s.ConfigFile, map[string]string{"build.port": strconv.Itoa(down)})
 
-	s.MustRun(t, localstack.ShortTimeout, "preview", "--expect-no-changes")
+	s.MustRun(t, standin.ShortTimeout, "preview", "--expect-no-changes")
 
 	s.SetConfig(t, s.ConfigFile, map[string]string{"app.replicas": "1"})
 	s.Up(t)
@@ -74,7 +74,7 @@ func TestOperatingWithoutTheBuildHost(t *testing.T) {
 	// A revision the registry does not have needs a build: the gate stops it, naming the host.
 	for _, rev := range []string{commit("bad-migration"), "v2"} {
 		s.SetConfig(t, s.ConfigFile, map[string]string{"app.revision": rev})
-		r := s.Run(t, localstack.UpTimeout, "up", "--yes")
+		r := s.Run(t, standin.UpTimeout, "up", "--yes")
 		want := "gate check buildHost failed: build host unreachable at 127.0.0.1:" + strconv.Itoa(down)
 		if r.Err == nil || !strings.Contains(r.Output(), want) || !strings.Contains(r.Output(), "nothing was changed") {
 			t.Errorf("revision %s with the build host down: err %v, want %q in\n%s", rev, r.Err, want, r.Output())

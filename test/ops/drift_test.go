@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // TestDriftNamesResourcesChangedBehindPulumisBack deploys the program's local stack, changes
@@ -60,7 +60,7 @@ func TestDriftNamesResourcesChangedBehindPulumisBack(t *testing.T) {
 	// The remedy the output names puts both back (taking the label back from kubectl's field
 	// manager), and the check passes again.
 	force := *s.ws
-	force.Env = pulumitest.MergeEnv(s.ws.Env, map[string]string{"PULUMI_K8S_ENABLE_PATCH_FORCE": "true"})
+	force.Env = clirun.MergeEnv(s.ws.Env, map[string]string{"PULUMI_K8S_ENABLE_PATCH_FORCE": "true"})
 	force.MustRun(t, upTimeout, "up", "--yes", "--refresh", "--stack", s.name, "--config-file", s.configFile)
 	if got, err := s.env.Kubectl(ctx, nil, "get", "namespace", s.namespace, "-o", `jsonpath={.metadata.labels.app\.kubernetes\.io/part-of}`); err != nil || string(got) != "inter-hub" {
 		t.Fatalf("namespace label after the remedy: %q %v", got, err)

@@ -17,13 +17,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // interhub runs the operator binary in dir with env and returns its output and exit code.
 func interhub(t *testing.T, dir string, env []string, stdin string, args ...string) (string, int) {
 	t.Helper()
-	bin := pulumitest.BuildProgram(t, "./cmd/interhub")
+	bin := clirun.BuildProgram(t, "./cmd/interhub")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
@@ -67,7 +67,7 @@ func gitCommit(t *testing.T, dir, message string) string {
 	return run("rev-parse", "HEAD")
 }
 
-func historyLen(t *testing.T, ws *pulumitest.Workspace) int {
+func historyLen(t *testing.T, ws *clirun.Workspace) int {
 	t.Helper()
 	r := ws.MustRun(t, time.Minute, "stack", "history", "--json", "--page-size", "0", "--stack", "local")
 	return strings.Count(r.Stdout, `"kind":`)

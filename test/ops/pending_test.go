@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // TestInterruptedUpdateRecovery kills `pulumi up` (SIGKILL, the whole process group) while a
@@ -13,9 +13,9 @@ import (
 // real CLI: the next update is refused on the lock, `pulumi cancel` releases it, the pending
 // create is reported, `pulumi refresh --clear-pending-creates` clears it, and `up` converges.
 func TestInterruptedUpdateRecovery(t *testing.T) {
-	tc := pulumitest.Require(t)
+	tc := clirun.Require(t)
 	tc.RequirePlugins(t, "command")
-	prog := pulumitest.BuildProgram(t, "./test/ops/testdata/pendingprog")
+	prog := clirun.BuildProgram(t, "./test/ops/testdata/pendingprog")
 	ws := tc.NewProject(t, "inter-hub", prog, nil)
 	long := 2 * time.Minute
 	ws.MustRun(t, long, "stack", "init", "local")
@@ -24,7 +24,7 @@ func TestInterruptedUpdateRecovery(t *testing.T) {
 	killed := false
 	pending := func() int {
 		out := ws.MustRun(t, long, "stack", "export", "--stack", "local").Stdout
-		ops, err := pulumitest.PendingOperations(out)
+		ops, err := clirun.PendingOperations(out)
 		if err != nil {
 			t.Fatalf("export: %v", err)
 		}

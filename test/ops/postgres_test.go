@@ -6,19 +6,19 @@ import (
 	"net/url"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 // statePostgres is a throwaway PostgreSQL 15 in a temporary directory, with a database and a
 // non-superuser owner for Pulumi's state, as the team's state database would be.
 type statePostgres struct {
-	srv *testpg.Server
+	srv *pgserver.Server
 	url string // postgres:// URL of the state database for `pulumi login`
 }
 
 func startStatePostgres(t *testing.T) *statePostgres {
 	t.Helper()
-	srv := testpg.Start(t, "ops-pg-")
+	srv := pgserver.Start(t, "ops-pg-")
 	// The state user owns only its database; the password has characters that need URL escaping.
 	const user, password = "pulumi_state", "st@te/pw:1"
 	srv.Exec(t,

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // These tests run the runbook's procedures for rollback, a release stuck in pending-upgrade and
@@ -158,7 +158,7 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	s.ws.MustRun(t, shortTimeout, "cancel", "--yes", "--stack", s.name)
 
 	// Runbook, pending operations 2: the release's update is pending.
-	ops, err := pulumitest.PendingOperations(s.export(t))
+	ops, err := clirun.PendingOperations(s.export(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestStuckReleaseAndPendingOperationsOnTheLocalStack(t *testing.T) {
 	s.pulumi(t, upTimeout, "refresh", "--yes")
 	s.pulumi(t, upTimeout, "up", "--yes")
 	// A pending update is not carried into the next state the CLI writes.
-	if ops, err = pulumitest.PendingOperations(s.export(t)); err != nil {
+	if ops, err = clirun.PendingOperations(s.export(t)); err != nil {
 		t.Fatal(err)
 	}
 	if len(ops) != 0 {
@@ -240,7 +240,7 @@ func TestSmokeOnTheLocalStack(t *testing.T) {
 			t.Fatalf("create-admin: %v\n%s", err, out)
 		}
 	}
-	env := pulumitest.MergeEnv(s.ws.Env, map[string]string{
+	env := clirun.MergeEnv(s.ws.Env, map[string]string{
 		"INTERHUB_API_KEY": key, "INTERHUB_ADMIN_EMAIL": email, "INTERHUB_ADMIN_PASSWORD": password,
 	})
 	smoke := func(extra ...string) (string, int) {

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // TestRollbackThroughHistory deploys two revisions and a failing update through the real CLI,
@@ -15,8 +15,8 @@ import (
 // happens; with --yes the first revision is live again and the stack file holds its config,
 // with secrets and rotation counters left as they were.
 func TestRollbackThroughHistory(t *testing.T) {
-	tc := pulumitest.Require(t)
-	prog := pulumitest.BuildProgram(t, "./test/ops/testdata/slowprog")
+	tc := clirun.Require(t)
+	prog := clirun.BuildProgram(t, "./test/ops/testdata/slowprog")
 	ws := tc.NewProject(t, "inter-hub", prog, nil)
 	long := 2 * time.Minute
 	commit1 := gitCommit(t, ws.Dir, "program one")

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // standardTools are the programs the runbook may call besides what the repository ships.
@@ -149,7 +149,7 @@ func TestRunbookCommandsExist(t *testing.T) {
 		}
 	}
 
-	tc := pulumitest.Require(t)
+	tc := clirun.Require(t)
 	help := map[string]string{}
 	pulumiHelp := func(path []string) string {
 		key := strings.Join(path, " ")

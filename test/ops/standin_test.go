@@ -4,17 +4,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // opsStack is the deploy program's local stack on the stand-in under names of its own
-// (internal/localstack), with the short names these tests use.
+// (test/support/standin), with the short names these tests use.
 type opsStack struct {
-	*localstack.Stack
+	*standin.Stack
 	env        *sandboxenv.Env
-	ws         *pulumitest.Workspace
+	ws         *clirun.Workspace
 	name       string // the stack
 	configFile string
 	namespace  string
@@ -23,15 +23,15 @@ type opsStack struct {
 
 // Time limits for a full update of the stack (gate, build over SSH, Helm release, Ingress).
 const (
-	upTimeout    = localstack.UpTimeout
-	shortTimeout = localstack.ShortTimeout
+	upTimeout    = standin.UpTimeout
+	shortTimeout = standin.ShortTimeout
 )
 
-// newOpsStack deploys the program with `pulumi up`; localstack's cleanup removes the namespace,
+// newOpsStack deploys the program with `pulumi up`; standin's cleanup removes the namespace,
 // the role and database that the program retains on purpose, and the images it pushed.
 func newOpsStack(t *testing.T, suffix string) *opsStack {
 	t.Helper()
-	ls := localstack.New(t, localstack.Options{Names: localstack.Names{
+	ls := standin.New(t, standin.Options{Names: standin.Names{
 		Stack:      "ops" + suffix,
 		Namespace:  "inter-hub-ops" + suffix,
 		Role:       "inter_hub_ops" + suffix,
@@ -50,7 +50,7 @@ func (s *opsStack) export(t *testing.T) string {
 }
 
 // pulumi runs a CLI command on the stack with its config file, failing the test on error.
-func (s *opsStack) pulumi(t *testing.T, timeout time.Duration, args ...string) pulumitest.Result {
+func (s *opsStack) pulumi(t *testing.T, timeout time.Duration, args ...string) clirun.Result {
 	t.Helper()
 	return s.MustRun(t, timeout, args...)
 }

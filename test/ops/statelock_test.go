@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // TestPostgresBackendLocksConcurrentUpdates runs two `pulumi up` of one stack at once on Pulumi's
@@ -21,9 +21,9 @@ import (
 // and afterwards the state exports, imports and updates cleanly, with no lock left behind. The
 // operator commands read the same backend: rollback lists each update's image digest from it.
 func TestPostgresBackendLocksConcurrentUpdates(t *testing.T) {
-	tc := pulumitest.Require(t)
+	tc := clirun.Require(t)
 	pg := startStatePostgres(t)
-	prog := pulumitest.BuildProgram(t, "./test/ops/testdata/slowprog")
+	prog := clirun.BuildProgram(t, "./test/ops/testdata/slowprog")
 	ws := tc.NewProject(t, "inter-hub", prog, map[string]string{"PULUMI_BACKEND_URL": pg.url})
 	long := 2 * time.Minute
 
@@ -79,7 +79,7 @@ func TestPostgresBackendLocksConcurrentUpdates(t *testing.T) {
 		t.Fatalf("revision output %q after the concurrent updates, want v2", got)
 	}
 	exported := ws.MustRun(t, long, "stack", "export", "--stack", "local").Stdout
-	pending, err := pulumitest.PendingOperations(exported)
+	pending, err := clirun.PendingOperations(exported)
 	if err != nil {
 		t.Fatalf("export is not JSON: %v", err)
 	}
@@ -121,7 +121,7 @@ type bgRun struct {
 }
 
 // startPulumi starts `pulumi args...` in the workspace without waiting for it.
-func startPulumi(t *testing.T, ws *pulumitest.Workspace, args ...string) *bgRun {
+func startPulumi(t *testing.T, ws *clirun.Workspace, args ...string) *bgRun {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	r := &bgRun{done: make(chan struct{})}

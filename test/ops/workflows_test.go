@@ -13,7 +13,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/affected"
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 type workflow struct {
@@ -64,7 +64,7 @@ func readWorkflow(t *testing.T, root, rel string) workflow {
 
 func repoRoot(t *testing.T) string {
 	t.Helper()
-	root, err := pulumitest.Repo()
+	root, err := clirun.Repo()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func makeTargets(t *testing.T, root string) map[string]bool {
 // interhubCommands lists the operator binary's subcommands from its usage text.
 func interhubCommands(t *testing.T) map[string]bool {
 	t.Helper()
-	bin := pulumitest.BuildProgram(t, "./cmd/interhub")
+	bin := clirun.BuildProgram(t, "./cmd/interhub")
 	out, _ := exec.Command(bin, "help").CombinedOutput()
 	cmds := map[string]bool{}
 	for _, line := range strings.Split(string(out), "\n") {

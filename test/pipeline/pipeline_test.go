@@ -20,8 +20,8 @@ import (
 	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/gitea"
-	"github.com/coulomb-social/inter-hub-deploy/internal/localstack"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // requireEnv: set by `make test`, which starts the stand-in with Gitea; a stand-in without it
@@ -31,7 +31,7 @@ const requireEnv = "INTERHUB_REQUIRE_SANDBOX"
 // pipeline is one deploy repository and one app repository on the stand-in's Gitea, wired to
 // one stack of the program, as the RUNBOOK's "CI on Gitea Actions" sets them up for Railiance01.
 type pipeline struct {
-	stack  *localstack.Stack
+	stack  *standin.Stack
 	env    *sandboxenv.Env
 	gitea  *gitea.Client
 	token  string
@@ -58,7 +58,7 @@ func newPipeline(t *testing.T, suffix string, config map[string]string) *pipelin
 	p := &pipeline{env: env, token: token, owner: env.Gitea.AdminUser,
 		gitea:  &gitea.Client{Server: env.Gitea.URL, Token: token},
 		deploy: "inter-hub-deploy-" + suffix, app: "inter-hub-" + suffix}
-	p.stack = localstack.New(t, localstack.Options{Names: localstack.NamesFor("ci", suffix), Config: config})
+	p.stack = standin.New(t, standin.Options{Names: standin.NamesFor("ci", suffix), Config: config})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 

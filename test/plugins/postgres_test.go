@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 // pgServer is a real PostgreSQL 15 in a temporary directory, listening on
@@ -24,7 +24,7 @@ type pgServer struct {
 
 func startPostgres(t *testing.T) *pgServer {
 	t.Helper()
-	srv := testpg.Start(t, "pgtest-")
+	srv := pgserver.Start(t, "pgtest-")
 	pg := &pgServer{port: srv.Port, socketDir: srv.SocketDir, admin: "railiance_admin", adminPassword: "admin-Passw0rd", super: srv.Super}
 	pg.exec(t, fmt.Sprintf("CREATE ROLE %s LOGIN CREATEROLE CREATEDB PASSWORD '%s'", pg.admin, pg.adminPassword))
 	return pg

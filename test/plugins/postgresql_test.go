@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 func TestPostgresqlPlugin(t *testing.T) {
@@ -131,7 +131,7 @@ func TestPostgresqlPlugin(t *testing.T) {
 		t.Fatalf("wrong admin password: unclear error:\n%s", msg)
 	}
 	t.Logf("wrong admin password: %s", firstLine(msg, "refused the login"))
-	closed := testpg.FreePort(t)
+	closed := pgserver.FreePort(t)
 	bad.config(map[string]string{"port": strconv.Itoa(closed)}, map[string]string{"adminPassword": pg.adminPassword})
 	msg = bad.upFails()
 	if !strings.Contains(msg, "cannot reach PostgreSQL at 127.0.0.1:"+strconv.Itoa(closed)) {

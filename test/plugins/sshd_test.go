@@ -16,7 +16,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/testpg"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 // sshd is a real OpenSSH server on 127.0.0.1 with its own host key and one
@@ -71,7 +71,7 @@ func startSSHD(t *testing.T) *sshd {
 	}
 	hostKeyFile := write("ssh_host_ed25519_key", hostPriv)
 	authorized := write("authorized_keys", clientPub)
-	port := testpg.FreePort(t)
+	port := pgserver.FreePort(t)
 	config := write("sshd_config", strings.Join([]string{
 		"Port " + strconv.Itoa(port),
 		"ListenAddress 127.0.0.1",

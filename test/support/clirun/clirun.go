@@ -1,6 +1,6 @@
-// Package pulumitest runs the real Pulumi CLI from the offline toolchain in tests: it finds the
+// Package clirun runs the real Pulumi CLI from the offline toolchain in tests: it finds the
 // toolchain, gives each test its own file backend and runs commands with a clean environment.
-package pulumitest
+package clirun
 
 import (
 	"bufio"

@@ -1,4 +1,4 @@
-package pulumitest
+package clirun
 
 import "encoding/json"
 

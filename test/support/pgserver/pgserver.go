@@ -1,7 +1,7 @@
-// Package testpg starts a throwaway PostgreSQL 15 (Debian's binaries, run as user postgres) in
+// Package pgserver starts a throwaway PostgreSQL 15 (Debian's binaries, run as user postgres) in
 // a temporary directory for integration tests: TCP on 127.0.0.1 with SCRAM passwords, and the
 // bootstrap superuser over the socket for the test's own setup and inspection.
-package testpg
+package pgserver
 
 import (
 	"database/sql"

@@ -1,4 +1,4 @@
-package localstack
+package standin
 
 import (
 	"crypto/sha256"

@@ -1,4 +1,4 @@
-// Package localstack runs the deploy program's local stack on the stand-in environment under
+// Package standin runs the deploy program's local stack on the stand-in environment under
 // names of its own (namespace, role and database, ingress host, registry repository), so that
 // tests can deploy, break and inspect it without touching the checkout, the demo stack or each
 // other's deployments.
@@ -8,7 +8,7 @@
 // file backend in a temporary directory, a private copy of Pulumi.local.yaml passed with
 // --config-file, and a private clone of the app on the build host. Cleanup drops what the
 // program retains on purpose (role, database, pool_passwd entry) and everything else it made.
-package localstack
+package standin
 
 import (
 	"bytes"
@@ -27,8 +27,8 @@ import (
 
 	_ "github.com/lib/pq" // the admin connections of cleanup and snapshots
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumitest"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // Time limits for CLI runs: a full update of the stack (gate, build over SSH, Helm release,
@@ -57,7 +57,7 @@ var suffixRE = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,18}[a-z0-9])?$`)
 // inter-hub-<kind>-<suffix>.localhost, repository inter-hub-<kind>-<suffix>.
 func NamesFor(kind, suffix string) Names {
 	if !suffixRE.MatchString(kind) || !suffixRE.MatchString(suffix) {
-		panic(fmt.Sprintf("localstack: kind %q and suffix %q must be short lowercase names", kind, suffix))
+		panic(fmt.Sprintf("standin: kind %q and suffix %q must be short lowercase names", kind, suffix))
 	}
 	dashed := "inter-hub-" + kind + "-" + suffix
 	return Names{
@@ -80,10 +80,10 @@ type Options struct {
 type Stack struct {
 	Names
 	Env  *sandboxenv.Env
-	Tool *pulumitest.Toolchain
+	Tool *clirun.Toolchain
 	Root string // the repository
 	Dir  string // the private project directory
-	WS   *pulumitest.Workspace
+	WS   *clirun.Workspace
 	// ConfigFile is the stack's configuration (a copy of Pulumi.local.yaml with the names).
 	ConfigFile string
 	// StateDir is the file backend's directory; TmpDir is the CLI's and plugins' TMPDIR; Home is
@@ -102,9 +102,9 @@ type Stack struct {
 func New(t testing.TB, opts Options) *Stack {
 	t.Helper()
 	env := sandboxenv.Require(t)
-	tc := pulumitest.Require(t)
+	tc := clirun.Require(t)
 	tc.RequirePlugins(t, "kubernetes", "random", "command", "postgresql")
-	root, err := pulumitest.Repo()
+	root, err := clirun.Repo()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func New(t testing.TB, opts Options) *Stack {
 // build and run), and links to what the stack file's relative paths name.
 func (s *Stack) writeProject(t testing.TB) {
 	t.Helper()
-	bin := pulumitest.BuildProgram(t, "github.com/coulomb-social/inter-hub-deploy")
+	bin := clirun.BuildProgram(t, "github.com/coulomb-social/inter-hub-deploy")
 	project, err := os.ReadFile(filepath.Join(s.Root, "Pulumi.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -225,7 +225,7 @@ func (s *Stack) Transcript() string {
 }
 
 // RunWith runs `pulumi args... --stack S --config-file file`; the output goes to the transcript.
-func (s *Stack) RunWith(t testing.TB, timeout time.Duration, file string, args ...string) pulumitest.Result {
+func (s *Stack) RunWith(t testing.TB, timeout time.Duration, file string, args ...string) clirun.Result {
 	t.Helper()
 	full := append(append([]string{}, args...), "--stack", s.Stack, "--config-file", file)
 	r := s.WS.Run(t, timeout, full...)
@@ -234,13 +234,13 @@ func (s *Stack) RunWith(t testing.TB, timeout time.Duration, file string, args .
 }
 
 // Run is RunWith on the stack's own config file.
-func (s *Stack) Run(t testing.TB, timeout time.Duration, args ...string) pulumitest.Result {
+func (s *Stack) Run(t testing.TB, timeout time.Duration, args ...string) clirun.Result {
 	t.Helper()
 	return s.RunWith(t, timeout, s.ConfigFile, args...)
 }
 
 // MustRun is Run that fails the test on a non-zero exit.
-func (s *Stack) MustRun(t testing.TB, timeout time.Duration, args ...string) pulumitest.Result {
+func (s *Stack) MustRun(t testing.TB, timeout time.Duration, args ...string) clirun.Result {
 	t.Helper()
 	r := s.Run(t, timeout, args...)
 	if r.Err != nil {
@@ -251,7 +251,7 @@ func (s *Stack) MustRun(t testing.TB, timeout time.Duration, args ...string) pul
 
 // RunPlain runs a CLI command without the stack flags (cancel, stack import, ...) in the
 // project; the output goes to the transcript.
-func (s *Stack) RunPlain(t testing.TB, timeout time.Duration, args ...string) pulumitest.Result {
+func (s *Stack) RunPlain(t testing.TB, timeout time.Duration, args ...string) clirun.Result {
 	t.Helper()
 	r := s.WS.Run(t, timeout, args...)
 	s.record(args, r.Output())
@@ -259,7 +259,7 @@ func (s *Stack) RunPlain(t testing.TB, timeout time.Duration, args ...string) pu
 }
 
 // MustRunPlain is RunPlain that fails the test on a non-zero exit.
-func (s *Stack) MustRunPlain(t testing.TB, timeout time.Duration, args ...string) pulumitest.Result {
+func (s *Stack) MustRunPlain(t testing.TB, timeout time.Duration, args ...string) clirun.Result {
 	t.Helper()
 	r := s.RunPlain(t, timeout, args...)
 	if r.Err != nil {
@@ -269,7 +269,7 @@ func (s *Stack) MustRunPlain(t testing.TB, timeout time.Duration, args ...string
 }
 
 // Up deploys the stack with its own config file, failing the test on error.
-func (s *Stack) Up(t testing.TB) pulumitest.Result {
+func (s *Stack) Up(t testing.TB) clirun.Result {
 	t.Helper()
 	return s.MustRun(t, UpTimeout, "up", "--yes")
 }
