@@ -123,13 +123,13 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 	}
 
 	providers, err := components.NewProviders(ctx, "providers", &components.ProvidersArgs{
-		Kubeconfig:        pulumi.ToSecret(pulumi.String(cfg.Kubernetes.Kubeconfig)).(pulumi.StringOutput),
+		Kubeconfig:        components.Secret(cfg.Kubernetes.Kubeconfig),
 		Context:           cfg.Kubernetes.Context,
 		ClusterIdentifier: cfg.Kubernetes.Target.Server,
 		PostgresHost:      cfg.Postgres.Host,
 		PostgresPort:      cfg.Postgres.Port,
 		PostgresUser:      cfg.Postgres.AdminUser,
-		PostgresPassword:  pulumi.ToSecret(pulumi.String(cfg.Postgres.AdminPassword)).(pulumi.StringOutput),
+		PostgresPassword:  components.Secret(cfg.Postgres.AdminPassword),
 		PostgresSSLMode:   cfg.Postgres.SSLMode,
 	})
 	if err != nil {
@@ -191,7 +191,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		Name:      cfg.Release.Name + "-registry",
 		Registry:  cfg.Registry.Host,
 		Username:  cfg.Registry.PullUsername,
-		Password:  pulumi.ToSecret(pulumi.String(cfg.Registry.PullPassword)).(pulumi.StringOutput),
+		Password:  components.Secret(cfg.Registry.PullPassword),
 	}, use)
 	if err != nil {
 		return nil, err
@@ -200,14 +200,14 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 	build, err := components.NewImageBuild(ctx, "image", &components.ImageBuildArgs{
 		Host: cfg.Build.Host, Port: cfg.Build.Port, User: cfg.Build.User,
 		HostKey:          cfg.Build.HostKey,
-		PrivateKey:       pulumi.ToSecret(pulumi.String(cfg.Build.PrivateKey)).(pulumi.StringOutput),
+		PrivateKey:       components.Secret(cfg.Build.PrivateKey),
 		CheckoutDir:      cfg.Build.CheckoutDir,
 		Revision:         cfg.App.Revision,
 		FlakeAttr:        cfg.Build.FlakeAttr,
 		Registry:         cfg.Registry.Host,
 		Repository:       cfg.Registry.Repository,
 		RegistryUser:     cfg.Registry.Username,
-		RegistryPassword: pulumi.ToSecret(pulumi.String(cfg.Registry.Password)).(pulumi.StringOutput),
+		RegistryPassword: components.Secret(cfg.Registry.Password),
 		TimeoutSeconds:   cfg.Build.Timeout,
 		Prebuilt:         prebuilt,
 	}, use)

@@ -51,11 +51,11 @@ func NewAppSecret(ctx *pulumi.Context, name string, args *AppSecretArgs, opts ..
 
 	data := pulumi.StringMap{}
 	for k, v := range args.Values {
-		data[k] = pulumi.ToSecret(pulumi.String(v)).(pulumi.StringOutput)
+		data[k] = Secret(v)
 	}
 	data[appenv.DatabaseURL] = pulumi.ToSecret(args.DatabaseURL).(pulumi.StringOutput)
 	data[appenv.SessionSecret] = pulumi.ToSecret(args.SessionSecret).(pulumi.StringOutput)
-	data[appenv.BaseURL] = pulumi.ToSecret(pulumi.String(args.BaseURL)).(pulumi.StringOutput)
+	data[appenv.BaseURL] = Secret(args.BaseURL)
 
 	secret, err := corev1.NewSecret(ctx, name, &corev1.SecretArgs{
 		Metadata: &metav1.ObjectMetaArgs{

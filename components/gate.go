@@ -11,8 +11,8 @@ type GateArgs struct {
 	Checks map[string]string
 }
 
-// Gate records in the stack which readiness checks guarded the deployment. Resources that
-// need a ready cluster depend on it.
+// Gate records in the stack which readiness checks guarded the deployment. It is a record only:
+// the checks ran before any resource was registered, so nothing needs to depend on it.
 type Gate struct {
 	pulumi.ResourceState
 
