@@ -154,7 +154,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		DatabaseName:     cfg.Database.Name,
 		PasswordRotation: cfg.Database.PasswordRotation,
 		Pgpool: components.PgpoolArgs{
-			Mode:        components.PgpoolMode(cfg.Pgpool.Mode),
+			Mode:        cfg.Pgpool.Mode,
 			UsersSecret: cfg.Pgpool.UsersSecret, Namespace: cfg.Pgpool.Namespace, Deployment: cfg.Pgpool.Deployment,
 			Conf: cfg.Pgpool.Conf, KeyFile: cfg.Pgpool.KeyFile,
 		},

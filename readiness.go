@@ -9,6 +9,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/gate"
 	"github.com/coulomb-social/inter-hub-deploy/internal/imagecontract"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
@@ -31,7 +32,7 @@ func readinessChecks(cfg *stacks.Config, lookup *gate.ImageLookup) []gate.Check 
 	if cfg.Pgpool.AppUsesService {
 		pgpool.ServicePort = cfg.Postgres.AppPort
 	}
-	bitnami := cfg.Pgpool.Mode == stacks.PgpoolBitnami && cfg.Gate.Pgpool
+	bitnami := cfg.Pgpool.Mode == components.PgpoolBitnami && cfg.Gate.Pgpool
 	tls := cfg.Ingress.TLS
 	traefik := cfg.Gate.TraefikNamespace + "/" + cfg.Gate.TraefikDeployment
 	pg := net.JoinHostPort(cfg.Postgres.Host, strconv.Itoa(cfg.Postgres.Port))
@@ -46,7 +47,7 @@ func readinessChecks(cfg *stacks.Config, lookup *gate.ImageLookup) []gate.Check 
 			IngressClass:        cfg.Ingress.ClassName,
 			DeploymentNamespace: cfg.Gate.TraefikNamespace,
 			DeploymentName:      cfg.Gate.TraefikDeployment,
-			MiddlewareCRD:       cfg.Ingress.Redirect == stacks.RedirectMiddleware,
+			MiddlewareCRD:       cfg.Ingress.Redirect == components.RedirectMiddleware,
 		}), "the IngressClass %s (%s) and Traefik's Deployment %s (%s) exist",
 			cfg.Ingress.ClassName, ref("ingress.className"), traefik, ref("gate.traefikDeployment")),
 		assumes(gate.Certificates(cfg.Gate.Certificates && tls.Source != stacks.TLSFromDefaultCertificate, cluster, gate.CertificateTarget{

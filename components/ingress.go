@@ -10,13 +10,15 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Redirect modes for plain http.
+// Redirect says how plain http is sent to https (inter-hub:ingress.redirect).
+type Redirect string
+
 const (
 	// RedirectMiddleware creates a Traefik redirectScheme Middleware and an Ingress on the web
 	// entrypoint that uses it.
-	RedirectMiddleware = "middleware"
+	RedirectMiddleware Redirect = "middleware"
 	// RedirectEntrypoint relies on Traefik redirecting its whole web entrypoint.
-	RedirectEntrypoint = "entrypoint"
+	RedirectEntrypoint Redirect = "entrypoint"
 )
 
 // Traefik's annotations on Ingress objects.
@@ -43,7 +45,7 @@ type IngressArgs struct {
 	// DefaultCertificate (Traefik's default certificate).
 	TLSSecret, ClusterIssuer, CertResolver string
 	DefaultCertificate                     bool
-	Redirect                               string
+	Redirect                               Redirect
 
 	// DependsOn is the release whose Service the Ingress routes to.
 	DependsOn []pulumi.Resource

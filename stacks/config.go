@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/appenv"
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
 	"github.com/coulomb-social/inter-hub-deploy/internal/sopsfile"
@@ -74,15 +75,8 @@ type Database struct {
 	PasswordRotation int
 }
 
-// Pgpool modes.
-const (
-	PgpoolBitnami = "bitnami"
-	PgpoolPgEnc   = "pgenc"
-	PgpoolNone    = "none"
-)
-
 type Pgpool struct {
-	Mode        string
+	Mode        components.PgpoolMode
 	UsersSecret string
 	Namespace   string
 	Service     string
@@ -152,12 +146,6 @@ type Release struct {
 	MaxHistory int
 }
 
-// Ingress redirect modes.
-const (
-	RedirectMiddleware = "middleware"
-	RedirectEntrypoint = "entrypoint"
-)
-
 // TLSSource says where the host's certificate comes from; a stack configures exactly one.
 type TLSSource string
 
@@ -181,7 +169,7 @@ func (t TLS) Key() string { return fullKey("ingress." + string(t.Source)) }
 type Ingress struct {
 	Host, ClassName string
 	TLS             TLS
-	Redirect        string
+	Redirect        components.Redirect
 }
 
 // Smoke is what the smoke checks (interhub smoke) read from the stack.
@@ -289,9 +277,9 @@ func Parse(src Source, dir string) (*Config, error) {
 	}
 
 	// pgpool.
-	c.Pgpool.Mode = r.oneOf("pgpool.mode", PgpoolBitnami, PgpoolPgEnc, PgpoolNone)
+	c.Pgpool.Mode = components.PgpoolMode(r.oneOf("pgpool.mode", string(components.PgpoolBitnami), string(components.PgpoolPgEnc), string(components.PgpoolNone)))
 	switch c.Pgpool.Mode {
-	case PgpoolBitnami:
+	case components.PgpoolBitnami:
 		c.Pgpool.UsersSecret = r.dnsSubdomain("pgpool.usersSecret", true)
 		c.Pgpool.Namespace = r.dnsLabel("pgpool.namespace", 63)
 		c.Pgpool.Service = r.dnsLabel("pgpool.service", 63)
@@ -309,7 +297,7 @@ func Parse(src Source, dir string) (*Config, error) {
 				c.Pgpool.AppUsesService = true
 			}
 		}
-	case PgpoolPgEnc:
+	case components.PgpoolPgEnc:
 		if path, _, _, ok := r.file("pgpool.conf"); ok {
 			c.Pgpool.Conf = path
 		}
@@ -464,7 +452,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	default:
 		r.fail("ingress.tlsSecret", "set exactly one of "+oneTLS+", not more")
 	}
-	c.Ingress.Redirect = r.oneOf("ingress.redirect", RedirectMiddleware, RedirectEntrypoint)
+	c.Ingress.Redirect = components.Redirect(r.oneOf("ingress.redirect", string(components.RedirectMiddleware), string(components.RedirectEntrypoint)))
 
 	// Smoke checks.
 	c.Smoke.Dashboards = r.urlPaths("smoke.dashboards")

@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
@@ -84,7 +85,7 @@ func TestLocalStackIsValid(t *testing.T) {
 	}
 	cfg, err := Parse(src, root)
 	if err == nil {
-		if cfg.Build.Port != 2222 || cfg.Pgpool.Mode != PgpoolPgEnc || cfg.Secrets.Values["INTERHUB_API_KEY"] == "" ||
+		if cfg.Build.Port != 2222 || cfg.Pgpool.Mode != components.PgpoolPgEnc || cfg.Secrets.Values["INTERHUB_API_KEY"] == "" ||
 			cfg.Postgres.AdminPassword != "sandbox-admin-password" || cfg.Release.Chart != "charts/inter-hub" {
 			t.Errorf("parsed: %+v", cfg)
 		}
