@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package toolchain_test checks that the offline toolchain runs a Pulumi Go program that uses
 // the kubernetes provider through the real CLI, against the local stand-in cluster.
 package toolchain_test
@@ -13,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 func TestVersionsAndPlugins(t *testing.T) {
