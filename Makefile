@@ -131,7 +131,9 @@ drift: stack-select
 	@$(ENV) $(STACK_ENV) bin/interhub drift --stack $(STACK)
 
 # Packages that need the stand-in, the toolchain or both run one at a time: they share the
-# stand-in's cluster, database and build host.
+# stand-in's cluster, database and build host. Their test files carry the build tag
+# `integration` (as do the few such tests beside the product's packages), so a plain
+# `go test ./...` runs the unit tests only.
 INTEGRATION := ./sandbox/... ./toolchain ./test/...
 TEST_ENV := INTERHUB_REQUIRE_SANDBOX=1 INTERHUB_REQUIRE_TOOLS=1
 
@@ -140,13 +142,13 @@ test: tools build sandbox-up lint
 	@echo "== the stand-in's Gitea and Actions runner"
 	@$(ENV) INTERHUB_SANDBOX_GITEA=1 sandbox/sandbox.sh up >/dev/null
 	@echo "== unit tests"
-	@$(ENV) $(TEST_ENV) go test -count=1 $$(go list ./... | grep -v -e '/test/' -e '/sandbox' -e '/toolchain$$')
+	@$(ENV) $(TEST_ENV) go test -tags integration -count=1 $$(go list ./... | grep -v -e '/test/' -e '/sandbox' -e '/toolchain$$')
 	@echo "== offline plugins (unit)"
 	@cd toolchain/providers && go test -count=1 ./...
 	@echo "== integration tests"
 	@rm -f bin/hardening-summary.md; \
 	$(ENV) $(TEST_ENV) INTERHUB_HARDENING_SUMMARY="$(CURDIR)/bin/hardening-summary.md" \
-		go test -count=1 -p 1 -timeout 80m $(INTEGRATION); rc=$$?; \
+		go test -tags integration -count=1 -p 1 -timeout 80m $(INTEGRATION); rc=$$?; \
 	if [ $$rc -eq 0 ] && [ -f bin/hardening-summary.md ]; then cat bin/hardening-summary.md; fi; exit $$rc
 
 # docs/graph.png: `pulumi stack graph` of a deployed stack, labelled by type and name (graphviz).
@@ -158,11 +160,11 @@ graph: stack-select
 # One run of each timing on the stand-in (test/bench); prints a table, asserts nothing.
 bench: tools build sandbox-up
 	@$(TOOLS) build helm
-	@$(ENV) $(TEST_ENV) go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench
+	@$(ENV) $(TEST_ENV) go test -tags integration -run '^$$' -bench . -benchtime 1x -timeout 30m ./test/bench
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$bad" ] || { echo "gofmt needed: $$bad"; exit 1; }
-	@go vet ./...
+	@go vet -tags integration ./...
 	@cd toolchain/providers && go vet ./...
 	@cd toolchain/cli && go vet ./langhost
 

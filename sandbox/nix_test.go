@@ -1,3 +1,5 @@
+//go:build integration
+
 package sandbox_test
 
 // Tests of the build host's `nix` stand-in, run locally on a throwaway repository: they need git,

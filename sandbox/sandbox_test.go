@@ -1,3 +1,5 @@
+//go:build integration
+
 package sandbox_test
 
 // Integration tests of the local stand-in environment: they run against what `make sandbox-up`

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package acceptance_test runs the whole lifecycle of the deploy program's local stack against
 // the stand-in environment through the Automation API and the real Pulumi CLI, and checks each
 // step against the real systems: the apiserver, PostgreSQL through pgpool, the registry and the

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package bench times the deploy program on the stand-in through the real CLI, one run of each:
 //
 //	go test -run '^$' -bench . -benchtime 1x ./test/bench     (make bench)

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package hardening_test is the reliability suite of the deploy program, run on the local
 // stand-in through the real Pulumi CLI: bad input of every kind must stop a run with an error
 // naming the key or file and change nothing (cluster objects, PostgreSQL roles and databases,

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package ops_test runs the operator commands (cmd/interhub) and the state backends through the
 // real pulumi CLI of the offline toolchain. Tests that need only the CLI use the provider-free
 // program testdata/slowprog, which has the deploy program's project name and key names; tests

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package pipeline_test runs the workflows of .gitea/workflows and deploy/app-repo on the
 // stand-in's Gitea and its Actions runner, driven only through Gitea's API and git push, as
 // they run for Railiance01: a deploy repository (this checkout's files) and an app repository

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package plugins_test runs the offline random, command and postgresql
 // plugins (toolchain/providers) through the real pulumi CLI, with programs
 // written against the official SDKs, a file backend and plugin acquisition
