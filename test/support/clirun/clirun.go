@@ -34,7 +34,15 @@ func Repo() (string, error) {
 	if !ok {
 		return "", fmt.Errorf("cannot locate the repository")
 	}
-	return filepath.Abs(filepath.Join(filepath.Dir(file), "..", ".."))
+	// The first directory up from this file's that holds the toolchain script.
+	for dir := filepath.Dir(file); ; dir = filepath.Dir(dir) {
+		if _, err := os.Stat(filepath.Join(dir, "toolchain", "tools.sh")); err == nil {
+			return filepath.Abs(dir)
+		}
+		if filepath.Dir(dir) == dir {
+			return "", fmt.Errorf("no toolchain/tools.sh above %s", file)
+		}
+	}
 }
 
 // LoadToolchain reads the toolchain environment and checks that the CLI is installed.
