@@ -235,7 +235,7 @@ gitea_env_json() {
 	fi
 	jq -n --arg url "$(gitea_url)" --argjson port "$GITEA_PORT" --arg tokenFile "$(gitea_token_file)" \
 		--arg admin "$GITEA_ADMIN_USER" --arg runner "$GITEA_RUNNER_NAME" --arg labels "$GITEA_RUNNER_LABELS" \
-		--arg runnerHome "$(gitea_runner_dir)/home" \
+		--arg runnerHome "$(gitea_runner_home)" \
 		'{url: $url, port: $port, adminUser: $admin, tokenFile: $tokenFile, runnerName: $runner,
 		  runnerLabels: ($labels | split(",")), runnerHome: $runnerHome}'
 }
@@ -317,7 +317,7 @@ Sandbox is up. Everything listens on $HOST.
 EOF
 	running gitea >/dev/null 2>&1 && cat <<EOF
   gitea         $(gitea_url)  admin $GITEA_ADMIN_USER, API token in $(gitea_token_file)
-                runner $GITEA_RUNNER_NAME (host mode, labels $GITEA_RUNNER_LABELS, HOME $(gitea_runner_dir)/home)
+                runner $GITEA_RUNNER_NAME (host mode, labels $GITEA_RUNNER_LABELS, HOME $(gitea_runner_home))
 EOF
 	return 0
 }

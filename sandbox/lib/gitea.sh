@@ -29,6 +29,22 @@
 
 gitea_dir() { echo "$state/gitea"; }
 gitea_runner_dir() { echo "$state/gitea-runner"; }
+
+# gitea_runner_home and gitea_runner_work are the runner's HOME and its jobs' work directory.
+# act, which runs the jobs, hands a step's script to bash by a path it does not quote, and keeps
+# the scripts under both. So when the state dir's path holds a space (a checkout in
+# "/root/new user/..."), they live in /var/tmp, under a name derived from the state dir.
+gitea_runner_ext() {
+	local dir
+	dir=$(gitea_runner_dir)
+	if [[ $dir == *[[:space:]]* ]]; then
+		echo "/var/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/gitea-runner"
+	else
+		echo "$dir"
+	fi
+}
+gitea_runner_home() { echo "$(gitea_runner_ext)/home"; }
+gitea_runner_work() { echo "$(gitea_runner_ext)/work"; }
 gitea_url() { echo "http://$HOST:$GITEA_PORT"; }
 gitea_token_file() { echo "$(gitea_dir)/admin-token"; }
 
@@ -229,7 +245,7 @@ gitea_admin_ensure() {
 gitea_runner_env() {
 	local tools_dir
 	tools_dir=${INTERHUB_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/inter-hub/tools}
-	printf '%s\n' "HOME=$(gitea_runner_dir)/home" "INTERHUB_TOOLS_DIR=$tools_dir" \
+	printf '%s\n' "HOME=$(gitea_runner_home)" "INTERHUB_TOOLS_DIR=$tools_dir" \
 		"GOPATH=$(go env GOPATH)" "GOMODCACHE=$(go env GOMODCACHE)" "GOCACHE=$(go env GOCACHE)" \
 		"GOFLAGS=$(go env GOFLAGS)" "GOTOOLCHAIN=$(go env GOTOOLCHAIN)" "PATH=$PATH"
 }
@@ -237,8 +253,8 @@ gitea_runner_env() {
 gitea_runner_config() {
 	local dir
 	dir=$(gitea_runner_dir)
-	install -d -m 0700 "$dir" "$dir/home"
-	install -d -m 0755 "$dir/work"
+	install -d -m 0700 "$dir" "$(gitea_runner_ext)" "$(gitea_runner_home)"
+	install -d -m 0755 "$(gitea_runner_work)"
 	cat >"$dir/config.yaml.tmp" <<EOF
 # sandbox: written by sandbox.sh on every up; edits are lost.
 log:
@@ -264,7 +280,7 @@ cache:
   enabled: false
 host:
   # Persistent: each job's workspace is made below it.
-  workdir_parent: "$dir/work"
+  workdir_parent: "$(gitea_runner_work)"
 EOF
 	mv "$dir/config.yaml.tmp" "$dir/config.yaml"
 }
