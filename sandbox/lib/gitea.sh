@@ -15,7 +15,8 @@
 # gitea_up makes an admin user ($GITEA_ADMIN_USER) and an access token with every scope, written
 # to $state/gitea/admin-token (mode 0600): the automation token tests and set-up use. Nothing is
 # clicked by hand. State: $state/gitea (app.ini, repositories, data, secrets) and
-# $state/gitea-runner (config, registration, work directory, HOME). Logs: $state/logs/gitea.log
+# $state/gitea-runner (config, registration, work directory, HOME; the last two in /var/tmp when
+# the state dir's path holds a space, see gitea_runner_ext). Logs: $state/logs/gitea.log
 # and $state/logs/gitea-runner.log.
 
 : "${GITEA_PORT:=13000}"
