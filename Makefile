@@ -80,10 +80,12 @@ up: stack-select
 	@$(ENV) $(STACK_ENV) pulumi up --stack $(STACK) --yes $(if $(filter local,$(STACK)),--refresh)
 
 # The main job: the whole graph on the local stand-in, its admin account, then the smoke checks.
+# On the first run Traefik starts routing the new Ingress a few seconds after `up` returns: the
+# checks get that settle time (--wait).
 demo: tools sandbox-up
 	@$(MAKE) --no-print-directory up STACK=local
 	@$(MAKE) --no-print-directory admin STACK=local
-	@$(MAKE) --no-print-directory smoke STACK=local
+	@$(MAKE) --no-print-directory smoke STACK=local SMOKE_FLAGS="--wait 60s $(SMOKE_FLAGS)"
 
 # The smoke checks' credentials: for the local stack from its SOPS file (loopback-only test
 # values), for other stacks from the operator's environment (INTERHUB_API_KEY,
