@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/ssh"
+
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
 
 func TestCommandPlugin(t *testing.T) {
@@ -95,7 +97,7 @@ func TestCommandPlugin(t *testing.T) {
 
 	// A wrong host key is refused before any command runs, naming the host
 	// and both fingerprints.
-	_, wrongPub := keyPair(t)
+	_, wrongPub := fixture.KeyPair(t)
 	s.config(map[string]string{"wrongHostKey": wrongPub}, nil)
 	msg := s.upFails()
 	wrongKey, _, _, _, _ := ssh.ParseAuthorizedKey([]byte(wrongPub))

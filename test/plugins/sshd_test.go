@@ -3,9 +3,6 @@
 package plugins_test
 
 import (
-	"crypto/ed25519"
-	"crypto/rand"
-	"encoding/pem"
 	"fmt"
 	"net"
 	"os"
@@ -16,8 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
@@ -29,24 +25,6 @@ type sshd struct {
 	clientKey string // private, OpenSSH PEM
 	user      string
 	dir       string
-}
-
-// keyPair returns an ed25519 key as OpenSSH private PEM and public line.
-func keyPair(t *testing.T) (string, string) {
-	t.Helper()
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sshPub, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block)), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sshPub)))
 }
 
 func startSSHD(t *testing.T) *sshd {
@@ -62,8 +40,8 @@ func startSSHD(t *testing.T) *sshd {
 		sshdBin = "/usr/sbin/sshd"
 	}
 	dir := t.TempDir()
-	hostPriv, hostPub := keyPair(t)
-	clientPriv, clientPub := keyPair(t)
+	hostPriv, hostPub := fixture.KeyPair(t)
+	clientPriv, clientPub := fixture.KeyPair(t)
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content+"\n"), 0o600); err != nil {
