@@ -3,7 +3,6 @@
 package hardening_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -141,7 +140,7 @@ func interrupt(t *testing.T, s *standin.Stack, n int, f fault) {
 		afterSignal = func() { time.Sleep(2 * time.Second); release() }
 	}
 
-	before := stackProcesses(s)
+	before := clirun.Processes(s.StateDir)
 	run := s.Start(t, s.ConfigFile, "up", "--yes", "--skip-preview")
 	deadline := time.Now().Add(3 * time.Minute)
 	for !inStep() {
@@ -173,7 +172,7 @@ func interrupt(t *testing.T, s *standin.Stack, n int, f fault) {
 	killed := time.Now()
 	for {
 		var left []string
-		for pid, name := range stackProcesses(s) {
+		for pid, name := range clirun.Processes(s.StateDir) {
 			if _, old := before[pid]; !old {
 				left = append(left, fmt.Sprintf("%d %s", pid, name))
 			}
@@ -415,27 +414,6 @@ func locked(t *testing.T, s *standin.Stack) bool {
 		return nil
 	})
 	return found
-}
-
-// stackProcesses lists the processes started for the stack (the CLI, language host, program
-// and plugins inherit its backend URL): pid -> command name.
-func stackProcesses(s *standin.Stack) map[int]string {
-	marker := []byte("PULUMI_BACKEND_URL=file://" + s.StateDir + "\x00")
-	entries, _ := os.ReadDir("/proc")
-	out := map[int]string{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, marker) {
-			continue
-		}
-		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		out[pid] = filepath.Base(strings.SplitN(string(cmd), "\x00", 2)[0])
-	}
-	return out
 }
 
 func stackOutput(t *testing.T, s *standin.Stack, name string) string {

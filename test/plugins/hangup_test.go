@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 // TestCommandPluginEngineLost kills `pulumi up` (its whole process group, as a dying terminal
@@ -85,22 +87,11 @@ func TestCommandPluginEngineLost(t *testing.T) {
 	}
 }
 
-// pluginProcesses are the IDs of the command plugins serving the stack whose backend is backend.
+// pluginProcesses are the IDs of the command plugins serving the stacks of backend.
 func pluginProcesses(backend string) []int {
-	marker := []byte("PULUMI_BACKEND_URL=file://" + backend + "\x00")
-	entries, _ := os.ReadDir("/proc")
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile(filepath.Join("/proc", e.Name(), "environ"))
-		if err != nil || !bytes.Contains(env, marker) {
-			continue
-		}
-		cmd, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
-		if argv0, _, _ := strings.Cut(string(cmd), "\x00"); filepath.Base(argv0) == "pulumi-resource-command" {
+	for pid, name := range clirun.Processes(backend) {
+		if name == "pulumi-resource-command" {
 			pids = append(pids, pid)
 		}
 	}
