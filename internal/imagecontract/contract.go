@@ -47,12 +47,16 @@ func (c Contract) Problems(img Image) []string {
 	if workdir == "" {
 		workdir = "/"
 	}
+	// inWorkdir resolves a path as the container does: relative ones from the working directory.
+	inWorkdir := func(p string) string {
+		if path.IsAbs(p) {
+			return p
+		}
+		return path.Join(workdir, p)
+	}
 	lookPath := func(cmd string) bool {
 		if strings.Contains(cmd, "/") {
-			if !path.IsAbs(cmd) {
-				cmd = path.Join(workdir, cmd)
-			}
-			return files.IsExecutable(cmd)
+			return files.IsExecutable(inWorkdir(cmd))
 		}
 		for _, dir := range strings.Split(pathEnv, ":") {
 			if dir != "" && files.IsExecutable(path.Join(dir, cmd)) {
@@ -80,9 +84,7 @@ func (c Contract) Problems(img Image) []string {
 	if !set {
 		migrations = "Application/Migration/"
 	}
-	if !path.IsAbs(migrations) {
-		migrations = path.Join(workdir, migrations)
-	}
+	migrations = inWorkdir(migrations)
 	if !files.IsDir(migrations) {
 		if set {
 			out = append(out, fmt.Sprintf("IHP_MIGRATION_DIR is %s, which is not a directory in the image (migrate reads the migration files there)", migrations))
@@ -98,11 +100,7 @@ func (c Contract) Problems(img Image) []string {
 			}
 		}
 		for _, f := range c.SchemaFiles {
-			abs := f
-			if !path.IsAbs(abs) {
-				abs = path.Join(workdir, f)
-			}
-			if !files.IsFile(abs) {
+			if abs := inWorkdir(f); !files.IsFile(abs) {
 				out = append(out, fmt.Sprintf("no file %s: the schema the migration Job loads into an empty database (the chart's migrate.schema.files)", abs))
 			}
 		}
