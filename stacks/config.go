@@ -254,7 +254,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	c.Postgres.Port = r.integer("postgres.port", 1, 65535)
 	c.Postgres.AdminUser = r.required("postgres.adminUser")
 	c.Postgres.AdminPassword = r.secret("postgres.adminPassword")
-	c.Postgres.SSLMode = r.oneOf("postgres.sslmode", sslModes...)
+	c.Postgres.SSLMode = oneOf(r, "postgres.sslmode", sslModes...)
 	c.Postgres.AppHost = r.host("postgres.appHost", false)
 	if c.Postgres.AppHost == "" {
 		c.Postgres.AppHost = c.Postgres.Host
@@ -265,7 +265,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	}
 	c.Postgres.AppSSLMode = c.Postgres.SSLMode
 	if _, set := r.raw("postgres.appSslmode"); set {
-		c.Postgres.AppSSLMode = r.oneOf("postgres.appSslmode", sslModes...)
+		c.Postgres.AppSSLMode = oneOf(r, "postgres.appSslmode", sslModes...)
 	}
 
 	// Database.
@@ -277,7 +277,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	}
 
 	// pgpool.
-	c.Pgpool.Mode = components.PgpoolMode(r.oneOf("pgpool.mode", string(components.PgpoolBitnami), string(components.PgpoolPgEnc), string(components.PgpoolNone)))
+	c.Pgpool.Mode = oneOf(r, "pgpool.mode", components.PgpoolBitnami, components.PgpoolPgEnc, components.PgpoolNone)
 	switch c.Pgpool.Mode {
 	case components.PgpoolBitnami:
 		c.Pgpool.UsersSecret = r.dnsSubdomain("pgpool.usersSecret", true)
@@ -311,7 +311,7 @@ func Parse(src Source, dir string) (*Config, error) {
 
 	// Registry.
 	c.Registry.Host = r.hostPort("registry.host", true, true)
-	c.Registry.Kind = r.oneOf("registry.kind", RegistryDistribution, RegistryGitea)
+	c.Registry.Kind = oneOf(r, "registry.kind", RegistryDistribution, RegistryGitea)
 	c.Registry.Repository = r.required("registry.repository")
 	switch repo := c.Registry.Repository; {
 	case repo == "":
@@ -403,7 +403,7 @@ func Parse(src Source, dir string) (*Config, error) {
 		r.missing("app.storageSize", "")
 	}
 	c.App.StorageClass = r.dnsSubdomain("app.storageClass", false)
-	c.App.StorageAccess = r.oneOf("app.storageAccessMode", "ReadWriteOnce", "ReadWriteMany")
+	c.App.StorageAccess = oneOf(r, "app.storageAccessMode", "ReadWriteOnce", "ReadWriteMany")
 	r.notAbove("app.cpuRequest", c.App.CPURequest, "app.cpuLimit", c.App.CPULimit)
 	r.notAbove("app.memoryRequest", c.App.MemoryRequest, "app.memoryLimit", c.App.MemoryLimit)
 	c.App.MigrateCommand = r.list("app.migrateCommand")
@@ -423,7 +423,7 @@ func Parse(src Source, dir string) (*Config, error) {
 
 	// Ingress.
 	c.Ingress.Host = r.required("ingress.host")
-	if v := c.Ingress.Host; v != "" && (!isDNSSubdomain(v)) {
+	if v := c.Ingress.Host; v != "" && !isDNSSubdomain(v) {
 		r.fail("ingress.host", "not a lowercase DNS name: %q", v)
 	}
 	c.Ingress.ClassName = r.dnsSubdomain("ingress.className", true)
@@ -452,7 +452,7 @@ func Parse(src Source, dir string) (*Config, error) {
 	default:
 		r.fail("ingress.tlsSecret", "set exactly one of "+oneTLS+", not more")
 	}
-	c.Ingress.Redirect = components.Redirect(r.oneOf("ingress.redirect", string(components.RedirectMiddleware), string(components.RedirectEntrypoint)))
+	c.Ingress.Redirect = oneOf(r, "ingress.redirect", components.RedirectMiddleware, components.RedirectEntrypoint)
 
 	// Smoke checks.
 	c.Smoke.Dashboards = r.urlPaths("smoke.dashboards")
@@ -607,18 +607,23 @@ func (r *reader) boolean(key string) bool {
 	return false
 }
 
-func (r *reader) oneOf(key string, options ...string) string {
+// oneOf reads key, which must be one of options; T lets the options be a typed enum.
+func oneOf[T ~string](r *reader, key string, options ...T) T {
+	names := make([]string, len(options))
+	for i, o := range options {
+		names[i] = string(o)
+	}
 	v := r.str(key)
 	if v == "" {
-		r.missing(key, "one of "+strings.Join(options, ", "))
+		r.missing(key, "one of "+strings.Join(names, ", "))
 		return ""
 	}
 	for _, o := range options {
-		if v == o {
-			return v
+		if v == string(o) {
+			return o
 		}
 	}
-	r.fail(key, "must be one of %s, not %q", strings.Join(options, ", "), v)
+	r.fail(key, "must be one of %s, not %q", strings.Join(names, ", "), v)
 	return ""
 }
 
