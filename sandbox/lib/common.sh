@@ -80,6 +80,10 @@ is_dead() {
 # Directories outside $state that hold sandbox data (see pg_paths).
 extra_roots=()
 
+# state_id names this state dir in places outside it (/var/tmp, /var/lib, /tmp): the same for
+# every run of the same checkout, different for another one.
+state_id() { printf '%s' "$state" | sha256sum | cut -c1-12; }
+
 # ours PID: the process is alive and its command line names this sandbox's state dir. This guards
 # against a recycled PID: every process the sandbox starts has a path under $state in its arguments.
 ours() {

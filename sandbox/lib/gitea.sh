@@ -39,7 +39,7 @@ gitea_runner_ext() {
 	local dir
 	dir=$(gitea_runner_dir)
 	if [[ $dir == *[[:space:]]* ]]; then
-		echo "/var/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/gitea-runner"
+		echo "/var/tmp/inter-hub-sandbox-$(state_id)/gitea-runner"
 	else
 		echo "$dir"
 	fi

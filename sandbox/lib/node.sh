@@ -13,7 +13,7 @@ readonly PAUSE_IMAGE_TAG=3.10
 # node_paths sets noderoot and adds it to extra_roots, so that `ours` recognises containerd and the
 # kubelet by it. pg_paths resets extra_roots: call this after it.
 node_paths() {
-	noderoot=/var/lib/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/node
+	noderoot=/var/lib/inter-hub-sandbox-$(state_id)/node
 	extra_roots+=("$noderoot/")
 }
 

@@ -24,7 +24,7 @@ pg_paths() {
 	elif [ "${1:-}" = create ] && { [ "${INTERHUB_SANDBOX_PG_RELOCATE:-}" = 1 ] || ! as_postgres test -x "$state"; }; then
 		[ -e "$pgroot" ] && die "postgres: user postgres cannot reach $pgroot; make every directory above it traversable (chmod o+x) or set INTERHUB_SANDBOX_DIR elsewhere"
 		local ext
-		ext=/var/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)/postgres
+		ext=/var/tmp/inter-hub-sandbox-$(state_id)/postgres
 		say "postgres: keeping its data in $ext (symlinked from $pgroot): user postgres cannot reach $state, or INTERHUB_SANDBOX_PG_RELOCATE=1"
 		# A new link means a new state dir: data left there by a deleted one is not reused.
 		rm -rf "$ext"
@@ -37,7 +37,7 @@ pg_paths() {
 	# Unix socket paths are limited to 107 bytes; deep checkouts get a short directory in /tmp.
 	pgsock=$pgroot/run
 	if [ ${#pgsock} -gt 80 ]; then
-		pgsock=/tmp/inter-hub-sandbox-$(printf '%s' "$state" | sha256sum | cut -c1-12)
+		pgsock=/tmp/inter-hub-sandbox-$(state_id)
 	fi
 	pgpool_dir=$state/pgpool
 }
