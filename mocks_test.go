@@ -233,12 +233,13 @@ func runProgramOn(t *testing.T, m *mocks, config map[string]string, secretKeys [
 		}
 		for name, v := range outs {
 			o := pulumi.ToOutput(v)
-			o.ApplyT(func(x any) any {
+			// Exported, so that the run waits for the apply that records the value.
+			ctx.Export(name, o.ApplyT(func(x any) any {
 				mu.Lock()
 				values[name] = x
 				mu.Unlock()
 				return x
-			})
+			}))
 			// Blocks until the output resolves; registrations run on their own goroutines.
 			s := pulumi.IsSecret(o)
 			mu.Lock()

@@ -51,7 +51,8 @@ func runBuild(t *testing.T, args *ImageBuildArgs) (*commandRecorder, string, err
 		if err != nil {
 			return err
 		}
-		b.Image.ApplyT(func(s string) string { image = s; return s })
+		// Exported, so that the run waits for the apply that records the value.
+		ctx.Export("image", b.Image.ApplyT(func(s string) string { image = s; return s }))
 		return nil
 	}, pulumi.WithMocks("inter-hub", "test", rec))
 	return rec, image, err
