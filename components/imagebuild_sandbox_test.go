@@ -12,14 +12,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // The build script itself, run over SSH on the stand-in build host exactly as the remote
 // command runs it: checkout, nix build, push with skopeo, one line out; then the skip when the
 // registry already has the commit's image, and the failures.
 func TestBuildScriptOnTheSandbox(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	repo := "inter-hub-buildtest-" + hex.EncodeToString(suffix) // a repository of its own

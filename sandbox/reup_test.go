@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // relocateEnv forces the stand-in's PostgreSQL data into /var/tmp, the path a checkout under a
@@ -25,7 +26,7 @@ const relocateEnv = "INTERHUB_SANDBOX_PG_RELOCATE"
 // be judged stale or killed. A relocated PostgreSQL was once not recognised as the sandbox's own
 // and was killed by the second up.
 func TestSecondUpChangesNothing(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	if os.Geteuid() != 0 {
 		t.Skip("sandbox.sh up must run as root")
 	}

@@ -26,6 +26,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 func suffix(t *testing.T) string {
@@ -142,7 +143,7 @@ spec:
 `
 
 func TestKubernetesWorkloadsBecomeReady(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 
@@ -299,7 +300,7 @@ func TestKubernetesWorkloadsBecomeReady(t *testing.T) {
 }
 
 func TestPostgresThroughPgpool(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	pg := env.Postgres
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -447,7 +448,7 @@ func run(t *testing.T, c *ssh.Client, script string) (string, error) {
 }
 
 func TestBuildHostSSH(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	bh := env.BuildHost
 	c, err := bh.Dial()
 	if err != nil {
@@ -489,7 +490,7 @@ echo "user=$(id -un) origin=$(git remote get-url origin)"
 }
 
 func TestImageBuildPushAndDigest(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	reg := env.Registry
 	c, err := env.BuildHost.Dial()
 	if err != nil {

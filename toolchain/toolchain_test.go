@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 func TestVersionsAndPlugins(t *testing.T) {
@@ -43,7 +43,7 @@ func TestVersionsAndPlugins(t *testing.T) {
 // once compiled by the language host and once prebuilt (runtime.options.binary).
 func TestKubernetesProgram(t *testing.T) {
 	tc := clirun.Require(t)
-	sb := sandboxenv.Require(t)
+	sb := standin.Require(t)
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "k8sprog")

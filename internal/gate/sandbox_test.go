@@ -16,12 +16,13 @@ import (
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
 	"github.com/coulomb-social/inter-hub-deploy/internal/registryapi"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // The gate's checks against the real stand-in: apiserver, PostgreSQL behind pgpool, registry
 // and sshd. Each passes as configured and fails, with its message, on one wrong detail.
 func TestGateAgainstTheSandbox(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	cluster := sandboxCluster(t, env)
 	ca, err := os.ReadFile(env.Registry.CAFile)
 	if err != nil {
@@ -128,7 +129,7 @@ func manifestSHA(t *testing.T, url string, ca []byte, user, password string) str
 // a stack that requires TLS of it fails naming the setting, and pgpool still serves logins after
 // the probe's bare SSLRequest.
 func TestPostgresTLSAgainstTheSandbox(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	target := PostgresTLSTarget{Host: env.Postgres.PgpoolHost, Port: env.Postgres.PgpoolPort}
 	d, err := probe(t, PostgresTLS(true, target))
 	if err != nil || !strings.HasSuffix(d, " offers no TLS; no setting asks for it") {
@@ -150,7 +151,7 @@ func TestPostgresTLSAgainstTheSandbox(t *testing.T) {
 // without certificate resolvers, no cert-manager and no bitnami pgpool (its pgpool runs on the
 // host): each fails with the message for what is missing, which proves their API paths.
 func TestCertificateAndPgpoolChecksAgainstTheSandbox(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	cluster := sandboxCluster(t, env)
 	resolver := CertificateTarget{Key: "inter-hub:ingress.certResolver", CertResolver: "le", TraefikNamespace: "kube-system", TraefikDeployment: "traefik"}
 	if _, err := probe(t, Certificates(true, cluster, resolver)); err == nil ||

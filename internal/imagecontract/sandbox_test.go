@@ -12,14 +12,14 @@ import (
 	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/registryapi"
-	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // The check against the stand-in's real registry, with its authentication: the Traefik image
 // sandbox-up pushed is a real image but not an app image, so the check finds its server and says
 // what else it lacks; a wrong password is refused before anything is read.
 func TestVerifyAgainstTheStandInRegistry(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	ca, err := os.ReadFile(env.Registry.CAFile)
 	if err != nil {
 		t.Fatal(err)

@@ -135,49 +135,6 @@ func TestRemovePoolUserKeepsOthers(t *testing.T) {
 	}
 }
 
-// fakeTB records Skipf and Fatalf instead of stopping the goroutine.
-type fakeTB struct {
-	testing.TB
-	skipped, failed string
-}
-
-func (f *fakeTB) Helper()                        {}
-func (f *fakeTB) Skipf(format string, a ...any)  { f.skipped = fmt.Sprintf(format, a...) }
-func (f *fakeTB) Fatalf(format string, a ...any) { f.failed = fmt.Sprintf(format, a...) }
-
-func TestRequireSkipsOrFails(t *testing.T) {
-	dir := t.TempDir()
-	t.Setenv(DirEnv, dir)
-
-	t.Setenv(RequireEnv, "")
-	tb := &fakeTB{TB: t}
-	if env := Require(tb); env != nil || tb.skipped == "" || tb.failed != "" {
-		t.Fatalf("no env.json without %s: want a skip, got env=%v skip=%q fail=%q", RequireEnv, env, tb.skipped, tb.failed)
-	}
-
-	t.Setenv(RequireEnv, "1")
-	tb = &fakeTB{TB: t}
-	if env := Require(tb); env != nil || tb.failed == "" || tb.skipped != "" {
-		t.Fatalf("no env.json with %s=1: want a failure, got skip=%q fail=%q", RequireEnv, tb.skipped, tb.failed)
-	}
-
-	// An env.json whose listeners do not answer is not a usable sandbox either.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	closed := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	e := sampleEnv(dir)
-	e.Kubernetes.Port, e.Postgres.PgpoolPort, e.BuildHost.Port = closed, closed, closed
-	e.Registry.Host = fmt.Sprintf("127.0.0.1:%d", closed)
-	writeEnv(t, dir, e)
-	tb = &fakeTB{TB: t}
-	if env := Require(tb); env != nil || !strings.Contains(tb.failed, "not answering") {
-		t.Fatalf("dead listeners: want a failure naming them, got %q", tb.failed)
-	}
-}
-
 func TestCheckPassesWhenListenersAnswer(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
 // TestSmokeAcrossARolloutRestart runs `interhub smoke --restart` against the stand-in's real
@@ -21,7 +22,7 @@ import (
 // annotation) between two rounds of checks of an HTTP endpoint, the old pods' exits (0 after
 // SIGTERM) are reported, and a rollout that cannot finish fails the command.
 func TestSmokeAcrossARolloutRestart(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ns, kubectl := restartNamespace(t, ctx, env, "ops-smoke")
@@ -84,7 +85,7 @@ spec:
 // --restart` makes of each old pod: exit 0 passes; exit 3 fails; a process that ignores SIGTERM
 // (sleep as PID 1) is killed when its grace period runs out (exit 137) and fails.
 func TestSmokeRestartJudgesHowTheOldPodsExit(t *testing.T) {
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	ns, kubectl := restartNamespace(t, ctx, env, "ops-sigterm")

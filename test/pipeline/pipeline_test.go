@@ -46,7 +46,7 @@ type pipeline struct {
 
 func newPipeline(t *testing.T, suffix string, config map[string]string) *pipeline {
 	t.Helper()
-	env := sandboxenv.Require(t)
+	env := standin.Require(t)
 	if env.Gitea == nil {
 		if os.Getenv(requireEnv) != "" {
 			t.Fatalf("the stand-in runs without Gitea (%s is set): start it with `make sandbox-up GITEA=1`", requireEnv)

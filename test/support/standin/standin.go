@@ -101,7 +101,7 @@ type Stack struct {
 // registers the cleanup of everything a deployment of it can leave behind.
 func New(t testing.TB, opts Options) *Stack {
 	t.Helper()
-	env := sandboxenv.Require(t)
+	env := Require(t)
 	tc := clirun.Require(t)
 	tc.RequirePlugins(t, "kubernetes", "random", "command", "postgresql")
 	root, err := clirun.Repo()
