@@ -165,19 +165,40 @@ containerd_start() {
 kubelet_healthy() { curl -sf --max-time 2 "http://$HOST:$KUBELET_HEALTHZ_PORT/healthz" | grep -qx ok; }
 
 kubelet_start() {
-	local pid
+	local pid try
 	if pid=$(running kubelet); then
 		say "kubelet: already running (pid $pid)"
 		return
 	fi
 	require_port_free kubelet "$KUBELET_PORT"
 	require_port_free kubelet-healthz "$KUBELET_HEALTHZ_PORT"
-	# node-role labels are refused from a kubelet (NodeRestriction); node_labels adds them after.
-	spawn kubelet "${GO_ENV[@]}" kubelet --config "$noderoot/kubelet/config.yaml" \
-		--kubeconfig "$noderoot/kubelet/kubeconfig" --root-dir "$noderoot/kubelet/root" \
-		--hostname-override "$NODE_NAME" --node-ip "$NODE_GATEWAY" \
-		--node-labels "node.kubernetes.io/instance-type=k3s" --v=1
+	# The kubelet binds its pod-resources socket under a temporary name and renames it over the
+	# previous one; now and then that rename fails with EXDEV although both names share a
+	# directory (k3s-io/k3s#4042), and the kubelet exits. So it starts without a stale socket, as
+	# on a node whose kubelet directory is fresh, and is started once more if it still happens.
+	for try in 1 2; do
+		rm -f "$noderoot/kubelet/root/pod-resources/"*
+		# node-role labels are refused from a kubelet (NodeRestriction); node_labels adds them after.
+		spawn kubelet "${GO_ENV[@]}" kubelet --config "$noderoot/kubelet/config.yaml" \
+			--kubeconfig "$noderoot/kubelet/kubeconfig" --root-dir "$noderoot/kubelet/root" \
+			--hostname-override "$NODE_NAME" --node-ip "$NODE_GATEWAY" \
+			--node-labels "node.kubernetes.io/instance-type=k3s" --v=1
+		wait_until "kubelet /healthz on $HOST:$KUBELET_HEALTHZ_PORT" 30 - kubelet_settled
+		if [ "$try" = 1 ] && ! running kubelet >/dev/null 2>&1 && kubelet_exdev; then
+			say "kubelet: exited on the pod-resources socket's rename (EXDEV); starting it once more"
+			continue
+		fi
+		break
+	done
 	wait_until "kubelet /healthz on $HOST:$KUBELET_HEALTHZ_PORT" 30 kubelet kubelet_healthy
+}
+
+# kubelet_settled: the kubelet answers, or has exited.
+kubelet_settled() { kubelet_healthy || ! running kubelet >/dev/null 2>&1; }
+
+# kubelet_exdev: the kubelet's last start ended on the pod-resources rename flake.
+kubelet_exdev() {
+	tail -n 40 "$(logfile kubelet)" | grep -q 'podResources endpoint.*invalid cross-device link'
 }
 
 node_registered() { kctl get node "$NODE_NAME" >/dev/null 2>&1; }
