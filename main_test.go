@@ -234,17 +234,132 @@ func unwrap(v resource.PropertyValue) resource.PropertyValue {
 	return v
 }
 
-func TestAppSecretValuesAreSecret(t *testing.T) {
+// bitnamiConfig switches the fixture's stack to bitnami's pgpool in railiance-platform.
+func bitnamiConfig(c map[string]string) {
+	c["inter-hub:pgpool.mode"] = "bitnami"
+	c["inter-hub:pgpool.namespace"] = "railiance-platform"
+	c["inter-hub:pgpool.service"] = "pgpool"
+	c["inter-hub:pgpool.deployment"] = "pgpool"
+	delete(c, "inter-hub:pgpool.conf")
+	delete(c, "inter-hub:pgpool.keyFile")
+}
+
+// usersSecret is the platform's users Secret as the cluster holds it (data base64-encoded).
+func usersSecret(usernames, passwords string, extra map[string]string) resource.PropertyMap {
+	data := resource.PropertyMap{
+		"usernames": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(usernames))),
+		"passwords": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(passwords))),
+	}
+	for k, v := range extra {
+		data[resource.PropertyKey(k)] = resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(v)))
+	}
+	return resource.PropertyMap{"kind": resource.NewProperty("Secret"), "data": resource.NewProperty(data)}
+}
+
+const usersSecretID = "railiance-platform/inter-hub-pgpool-users"
+
+func decoded(t *testing.T, v resource.PropertyValue) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(unwrap(v).StringValue())
+	if err != nil {
+		t.Fatalf("not base64: %v", err)
+	}
+	return string(b)
+}
+
+// The ...ArgsFromConfig tests check how the program wires the configuration into each component;
+// what a component makes of its arguments is tested beside it, in components/.
+
+func TestDatabaseArgsFromConfig(t *testing.T) {
+	m, _, _ := graph(t, func(c map[string]string) { c["inter-hub:database.passwordRotation"] = "2" })
+	if got := m.one(t, tRole, "database-role").Inputs["name"].StringValue(); got != "inter_hub" {
+		t.Errorf("role name = %q", got)
+	}
+	db := m.one(t, tDatabase, "database-db").Inputs
+	if db["name"].StringValue() != "inter_hub" || db["owner"].StringValue() != "inter_hub" {
+		t.Errorf("database name, owner = %v, %v", db["name"], db["owner"])
+	}
+	if got := m.one(t, tPassword, "database-password").Inputs["keepers"].ObjectValue()["rotation"].StringValue(); got != "2" {
+		t.Errorf("password keepers.rotation = %q", got)
+	}
+	// The fixture's pgpool is reached with pg_enc.
+	c := m.one(t, tLocal, "database-pgpool-users").Inputs
+	if !strings.HasPrefix(unwrap(c["stdin"]).StringValue(), "inter_hub:") {
+		t.Error("stdin is not the role's inter_hub:<password> line")
+	}
+	env := c["environment"].ObjectValue()
+	if !strings.HasSuffix(env["PGPOOL_CONF"].StringValue(), "pgpool.conf") || !strings.HasSuffix(env["PGPOOL_KEYFILE"].StringValue(), "pgpoolkey") {
+		t.Errorf("environment = %v", env)
+	}
+	if len(m.ofType(tPatch)) != 0 {
+		t.Error("pgenc mode restarts a pgpool Deployment")
+	}
+}
+
+// With bitnami's pgpool the program reads and patches the configured users Secret with its
+// kubernetes provider, restarts the configured Deployment, and the release waits for that.
+func TestBitnamiPgpoolArgsFromConfig(t *testing.T) {
+	f := fixture.New(t, "https://127.0.0.1:16443")
+	cfg, secrets := f.Clone()
+	bitnamiConfig(cfg)
+	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret(
+		"other_app;inter_hub", "other-app-password;stale-password", map[string]string{"note": "platform"})}}
+	m, _, _, err := runProgramOn(t, m, cfg, secrets, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.ofType(tLocal)) != 0 {
+		t.Error("bitnami mode runs pg_enc")
+	}
+	if len(m.reads) != 1 || m.reads[0].Type != tSecret || m.reads[0].ReadRPC.GetId() != usersSecretID {
+		t.Fatalf("reads = %v, want the users Secret %s", m.reads, usersSecretID)
+	}
+	read := m.reads[0].ReadRPC
+	if !strings.Contains(read.GetParent(), "inter-hub:database:Database::database") || !strings.Contains(read.GetProvider(), "::providers-kubernetes") {
+		t.Errorf("read: parent %q, provider %q", read.GetParent(), read.GetProvider())
+	}
+	patch := m.one(t, tSecretPatch, "database-pgpool-users")
+	md := patch.Inputs["metadata"].ObjectValue()
+	if md["name"].StringValue() != "inter-hub-pgpool-users" || md["namespace"].StringValue() != "railiance-platform" {
+		t.Errorf("users patch metadata = %v", md)
+	}
+	if got := decoded(t, unwrap(patch.Inputs["data"]).ObjectValue()["usernames"]); got != "other_app,inter_hub" {
+		t.Errorf("usernames = %q", got)
+	}
+	restart := m.one(t, tPatch, "database-pgpool-restart")
+	if pmd := restart.Inputs["metadata"].ObjectValue(); pmd["name"].StringValue() != "pgpool" || pmd["namespace"].StringValue() != "railiance-platform" {
+		t.Errorf("restart metadata = %v", pmd)
+	}
+	rel := m.one(t, tRelease, "release")
+	if !slices.Contains(rel.RPC.GetDependencies(), restart.URN) {
+		t.Error("the release does not wait for the pgpool restart")
+	}
+	// No input of any registration in the whole graph holds the other app's password.
+	for _, r := range m.all() {
+		if r == patch {
+			continue
+		}
+		if strings.Contains(resource.NewProperty(r.Inputs).String(), "other-app-password") {
+			t.Errorf("%s %s holds the other app's password", r.Type, r.Name)
+		}
+	}
+}
+
+func TestSessionSecretArgsFromConfig(t *testing.T) {
+	m, _, _ := graph(t, func(c map[string]string) { c["inter-hub:session.rotation"] = "3" })
+	if got := m.one(t, tPassword, "session-secret-key").Inputs["keepers"].ObjectValue()["rotation"].StringValue(); got != "3" {
+		t.Errorf("keepers.rotation = %q", got)
+	}
+}
+
+// The app Secret gets the database's URL, the session key and the SOPS file's values decrypted.
+func TestAppSecretArgsFromConfig(t *testing.T) {
 	m, _, _ := graph(t, nil)
 	s := m.one(t, tSecret, "app-secret")
 	if got := s.Inputs["metadata"].ObjectValue()["name"].StringValue(); got != "inter-hub-env" {
 		t.Errorf("secret name = %q", got)
 	}
-	data := s.Inputs["stringData"]
-	if !data.IsSecret() {
-		t.Fatal("stringData is not secret")
-	}
-	values := unwrap(data).ObjectValue()
+	values := unwrap(s.Inputs["stringData"]).ObjectValue()
 	get := func(k string) string { return unwrap(values[resource.PropertyKey(k)]).StringValue() }
 	db := fakePassword("database-password", m.one(t, tPassword, "database-password").Inputs)
 	if want := "postgresql://inter_hub:" + db + "@127.0.0.1:15432/inter_hub?sslmode=disable"; get("DATABASE_URL") != want {
@@ -269,30 +384,18 @@ func TestAppSecretValuesAreSecret(t *testing.T) {
 // pullAuth is the fixture's pull account as the docker config's "auth" field holds it.
 var pullAuth = base64.StdEncoding.EncodeToString([]byte(fixture.RegistryPullUsername + ":" + fixture.RegistryPullPassword))
 
-func TestPullSecret(t *testing.T) {
+// The pull Secret holds the registry's read-only account, and the release gets its name only.
+func TestPullSecretArgsFromConfig(t *testing.T) {
 	m, _, _ := graph(t, nil)
 	s := m.one(t, tSecret, "pull-secret")
 	md := s.Inputs["metadata"].ObjectValue()
 	if md["name"].StringValue() != "inter-hub-registry" || md["namespace"].StringValue() != "inter-hub" {
 		t.Errorf("pull secret metadata = %v", md)
 	}
-	if got := s.Inputs["type"].StringValue(); got != "kubernetes.io/dockerconfigjson" {
-		t.Errorf("pull secret type = %q", got)
-	}
-	if _, plain := s.Inputs["data"]; plain {
-		t.Error("pull secret sets data besides stringData")
-	}
-	data := s.Inputs["stringData"]
-	if !data.IsSecret() {
-		t.Fatal("pull secret stringData is not secret")
-	}
-	values := unwrap(data).ObjectValue()
-	if len(values) != 1 {
-		t.Errorf("pull secret keys = %v, want only .dockerconfigjson", values)
-	}
 	var config struct {
 		Auths map[string]struct{ Username, Password, Auth string } `json:"auths"`
 	}
+	values := unwrap(s.Inputs["stringData"]).ObjectValue()
 	if err := json.Unmarshal([]byte(unwrap(values[".dockerconfigjson"]).StringValue()), &config); err != nil {
 		t.Fatalf(".dockerconfigjson: %v", err)
 	}
@@ -334,32 +437,27 @@ func TestPullSecret(t *testing.T) {
 	}
 }
 
-func TestImageBuildCommand(t *testing.T) {
-	m, outs, _ := graph(t, nil)
-	b := m.one(t, tRemote, "image")
-	in := b.Inputs
-	if !in["connection"].IsSecret() {
-		t.Error("connection (with the private key) is not secret")
-	}
+func TestImageBuildArgsFromConfig(t *testing.T) {
+	var cfg map[string]string
+	m, outs, _ := graph(t, func(c map[string]string) { cfg = c })
+	in := m.one(t, tRemote, "image").Inputs
 	conn := unwrap(in["connection"]).ObjectValue()
-	if conn["hostKey"].StringValue() == "" || !strings.HasPrefix(conn["hostKey"].StringValue(), "ssh-ed25519 ") {
+	// The configured authorized_keys line, without its newline.
+	if conn["hostKey"].StringValue() != strings.TrimSpace(cfg["inter-hub:build.hostKey"]) || !strings.HasPrefix(conn["hostKey"].StringValue(), "ssh-ed25519 ") {
 		t.Errorf("host key not pinned: %v", conn["hostKey"])
 	}
-	if conn["port"].NumberValue() != 2222 || conn["host"].StringValue() != "127.0.0.1" {
+	if conn["port"].NumberValue() != 2222 || conn["host"].StringValue() != "127.0.0.1" || conn["user"].StringValue() != "root" {
 		t.Errorf("connection = %v", conn)
 	}
-	if !in["stdin"].IsSecret() || unwrap(in["stdin"]).StringValue() != fixture.RegistryPassword+"\n" {
-		t.Error("the registry password is not passed as a secret on stdin")
+	// The push account's password, not the pull account's.
+	if unwrap(in["stdin"]).StringValue() != fixture.RegistryPassword+"\n" {
+		t.Error("the registry password is not passed on stdin")
 	}
 	if got := in["triggers"].ArrayValue(); len(got) != 1 || got[0].StringValue() != "v1" {
 		t.Errorf("triggers = %v, want [v1]", got)
 	}
-	// stderr, so that a failed build says why; stdout is the image reference, not a log.
-	if got := in["logging"].StringValue(); got != "stderr" {
-		t.Errorf("logging = %q, want stderr", got)
-	}
 	create := in["create"].StringValue()
-	for _, want := range []string{"timeout --kill-after=30 3600 sh -c", "'sandbox-haskelseed/inter-hub' 'v1' '127.0.0.1:5443' 'inter-hub' 'interhub-push' '.#docker'", "nix build", "skopeo copy", "--digestfile", "gunzip"} {
+	for _, want := range []string{"timeout --kill-after=30 3600 sh -c", "'sandbox-haskelseed/inter-hub' 'v1' '127.0.0.1:5443' 'inter-hub' 'interhub-push' '.#docker'"} {
 		if !strings.Contains(create, want) {
 			t.Errorf("build command lacks %q", want)
 		}
@@ -369,310 +467,90 @@ func TestImageBuildCommand(t *testing.T) {
 	}
 }
 
-func TestRoleAndDatabaseAreProtected(t *testing.T) {
-	m, _, _ := graph(t, nil)
-	for _, r := range []*registered{m.one(t, tRole, "database-role"), m.one(t, tDatabase, "database-db")} {
-		if !r.RPC.GetProtect() {
-			t.Errorf("%s is not protected", r.Type)
-		}
-		if !r.RPC.GetRetainOnDelete() {
-			t.Errorf("%s is not retained on delete", r.Type)
-		}
-	}
-	role := m.one(t, tRole, "database-role").Inputs
-	for k, want := range map[string]bool{"login": true, "superuser": false, "createRole": false, "createDatabase": false} {
-		if got := role[resource.PropertyKey(k)]; !got.IsBool() || got.BoolValue() != want {
-			t.Errorf("role %s = %v, want %v", k, got, want)
-		}
-	}
-	if !role["password"].IsSecret() {
-		t.Error("role password is not secret")
-	}
-	if got := m.one(t, tDatabase, "database-db").Inputs["owner"].StringValue(); got != "inter_hub" {
-		t.Errorf("database owner = %q", got)
-	}
-	pw := m.one(t, tPassword, "database-password").Inputs
-	if got := pw["overrideSpecial"].StringValue(); strings.ContainsAny(got, ",; \t:") {
-		t.Errorf("password specials %q include a character bitnami or pool_passwd split on", got)
-	}
-	if got := pw["keepers"].ObjectValue()["rotation"].StringValue(); got != "0" {
-		t.Errorf("password keepers = %v", pw["keepers"])
-	}
-}
-
-func TestPgEncStepPassesThePasswordOnStdin(t *testing.T) {
-	m, _, _ := graph(t, nil)
-	c := m.one(t, tLocal, "database-pgpool-users").Inputs
-	if !c["stdin"].IsSecret() || !strings.HasPrefix(unwrap(c["stdin"]).StringValue(), "inter_hub:") {
-		t.Errorf("stdin = %v, want the secret inter_hub:<password> line", c["stdin"])
-	}
-	if !strings.Contains(c["create"].StringValue(), "pg_enc -m -f \"$PGPOOL_CONF\" -k \"$PGPOOL_KEYFILE\" -i /dev/stdin") {
-		t.Errorf("create = %q", c["create"].StringValue())
-	}
-	env := c["environment"].ObjectValue()
-	if !strings.HasSuffix(env["PGPOOL_CONF"].StringValue(), "pgpool.conf") || !strings.HasSuffix(env["PGPOOL_KEYFILE"].StringValue(), "pgpoolkey") {
-		t.Errorf("environment = %v", env)
-	}
-	// Triggers: the role and a digest of its password, so that a new password re-runs pg_enc
-	// without putting the password itself in the triggers.
-	trig := c["triggers"].ArrayValue()
-	if len(trig) != 2 || trig[0].StringValue() != "inter_hub" || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(trig[1].StringValue()) {
-		t.Errorf("triggers = %v", c["triggers"])
-	}
-	if c["logging"].StringValue() != "none" {
-		t.Errorf("logging = %v", c["logging"])
-	}
-	if len(m.ofType(tPatch)) != 0 {
-		t.Error("pgenc mode restarts a pgpool Deployment")
-	}
-}
-
-// bitnamiConfig switches the fixture's stack to bitnami's pgpool in railiance-platform.
-func bitnamiConfig(c map[string]string) {
-	c["inter-hub:pgpool.mode"] = "bitnami"
-	c["inter-hub:pgpool.namespace"] = "railiance-platform"
-	c["inter-hub:pgpool.service"] = "pgpool"
-	c["inter-hub:pgpool.deployment"] = "pgpool"
-	delete(c, "inter-hub:pgpool.conf")
-	delete(c, "inter-hub:pgpool.keyFile")
-}
-
-// usersSecret is the platform's users Secret as the cluster holds it (data base64-encoded).
-func usersSecret(usernames, passwords string, extra map[string]string) resource.PropertyMap {
-	data := resource.PropertyMap{
-		"usernames": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(usernames))),
-		"passwords": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(passwords))),
-	}
-	for k, v := range extra {
-		data[resource.PropertyKey(k)] = resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(v)))
-	}
-	return resource.PropertyMap{"kind": resource.NewProperty("Secret"), "data": resource.NewProperty(data)}
-}
-
-const usersSecretID = "railiance-platform/inter-hub-pgpool-users"
-
-func decoded(t *testing.T, v resource.PropertyValue) string {
-	t.Helper()
-	b, err := base64.StdEncoding.DecodeString(unwrap(v).StringValue())
-	if err != nil {
-		t.Fatalf("not base64: %v", err)
-	}
-	return string(b)
-}
-
-func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
-	f := fixture.New(t, "https://127.0.0.1:16443")
-	cfg, secrets := f.Clone()
-	bitnamiConfig(cfg)
-	// Another app's entry first, then this stack's role with a password of an earlier rotation,
-	// and a key of the platform's own.
-	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret(
-		"other_app;inter_hub", "other-app-password;stale-password", map[string]string{"note": "platform"})}}
-	m, _, _, err := runProgramOn(t, m, cfg, secrets, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(m.ofType(tLocal)) != 0 {
-		t.Error("bitnami mode runs pg_enc")
-	}
-	for _, r := range m.ofType(tSecret) {
-		if r.Name == "database-pgpool-users" {
-			t.Error("the users Secret is written whole")
-		}
-	}
-	if len(m.reads) != 1 || m.reads[0].Type != tSecret || m.reads[0].ReadRPC.GetId() != usersSecretID {
-		t.Fatalf("reads = %v, want the users Secret %s", m.reads, usersSecretID)
-	}
-	read := m.reads[0].ReadRPC
-	if !strings.Contains(read.GetParent(), "inter-hub:database:Database::database") || !strings.Contains(read.GetProvider(), "::providers-kubernetes") {
-		t.Errorf("read: parent %q, provider %q", read.GetParent(), read.GetProvider())
-	}
-
-	patch := m.one(t, tSecretPatch, "database-pgpool-users")
-	md := patch.Inputs["metadata"].ObjectValue()
-	ann := md["annotations"].ObjectValue()
-	if md["name"].StringValue() != "inter-hub-pgpool-users" || md["namespace"].StringValue() != "railiance-platform" ||
-		ann["pulumi.com/patchFieldManager"].StringValue() != "inter-hub-pgpool-users" || ann["pulumi.com/patchForce"].StringValue() != "true" {
-		t.Errorf("users patch metadata = %v", md)
-	}
-	if _, labelled := md["labels"]; labelled {
-		t.Error("the patch labels the platform's Secret as the program's")
-	}
-	if _, plain := patch.Inputs["stringData"]; plain {
-		t.Error("the patch sets stringData")
-	}
-	if !patch.Inputs["data"].IsSecret() {
-		t.Fatal("the patch's data is not secret")
-	}
-	data := unwrap(patch.Inputs["data"]).ObjectValue()
-	if len(data) != 2 {
-		t.Errorf("patch data keys = %v, want only usernames and passwords", slices.Collect(maps.Keys(data)))
-	}
-	ours := fakePassword("database-password", m.one(t, tPassword, "database-password").Inputs)
-	if got := decoded(t, data["usernames"]); got != "other_app,inter_hub" {
-		t.Errorf("usernames = %q, want the other app's entry kept in place and ours", got)
-	}
-	if got := decoded(t, data["passwords"]); got != "other-app-password,"+ours {
-		t.Errorf("passwords = %q, want the other app's password as it was and our new one", got)
-	}
-	if !patch.RPC.GetRetainOnDelete() {
-		t.Error("users patch is not retained on delete: deleting it would relinquish every app's entry")
-	}
-	for _, dep := range []*registered{m.one(t, tRole, "database-role"), m.one(t, tDatabase, "database-db")} {
-		if !slices.Contains(patch.RPC.GetDependencies(), dep.URN) {
-			t.Errorf("the users patch does not wait for %s", dep.URN)
-		}
-	}
-
-	restart := m.one(t, tPatch, "database-pgpool-restart")
-	pmd := restart.Inputs["metadata"].ObjectValue()
-	if pmd["name"].StringValue() != "pgpool" || pmd["annotations"].ObjectValue()["pulumi.com/patchFieldManager"].StringValue() != "inter-hub-pgpool-users" {
-		t.Errorf("restart metadata = %v", pmd)
-	}
-	tmpl := restart.Inputs["spec"].ObjectValue()["template"].ObjectValue()["metadata"].ObjectValue()["annotations"].ObjectValue()
-	if got := tmpl["inter-hub.coulomb.social/pgpool-users"]; got.IsSecret() || !regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(got.StringValue()) {
-		t.Errorf("restart annotation = %v", got)
-	}
-	if !slices.Contains(restart.RPC.GetDependencies(), patch.URN) {
-		t.Error("the restart does not wait for the users patch")
-	}
-	rel := m.one(t, tRelease, "release")
-	if !slices.Contains(rel.RPC.GetDependencies(), restart.URN) {
-		t.Error("the release does not wait for the pgpool restart")
-	}
-	// No input of any registration holds the other app's password.
-	for _, r := range m.all() {
-		if r == patch {
-			continue
-		}
-		if strings.Contains(resource.NewProperty(r.Inputs).String(), "other-app-password") {
-			t.Errorf("%s %s holds the other app's password", r.Type, r.Name)
-		}
-	}
-}
-
-// A Secret pgpool could not read (lists of different lengths) stops the program with its name.
-func TestBitnamiStepRefusesUnevenUserLists(t *testing.T) {
-	f := fixture.New(t, "https://127.0.0.1:16443")
-	cfg, secrets := f.Clone()
-	bitnamiConfig(cfg)
-	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret("a,b", "pa", nil)}}
-	_, _, _, err := runProgramOn(t, m, cfg, secrets, nil)
-	if err == nil || !strings.Contains(err.Error(), "pgpool users secret "+usersSecretID+": the usernames and passwords lists differ in length (2 and 1)") {
-		t.Errorf("error = %v", err)
-	}
-}
-
-func TestIngress(t *testing.T) {
-	m, _, _ := graph(t, func(c map[string]string) { c["inter-hub:ingress.redirect"] = "middleware" })
-	ing := m.one(t, tIngress, "ingress").Inputs
-	md := ing["metadata"].ObjectValue()
-	ann := md["annotations"].ObjectValue()
-	if ann["traefik.ingress.kubernetes.io/router.entrypoints"].StringValue() != "websecure" ||
-		ann["traefik.ingress.kubernetes.io/router.tls"].StringValue() != "true" {
-		t.Errorf("annotations = %v", ann)
-	}
-	spec := ing["spec"].ObjectValue()
-	if spec["ingressClassName"].StringValue() != "traefik" {
-		t.Errorf("ingressClassName = %v", spec["ingressClassName"])
-	}
-	tls := spec["tls"].ArrayValue()
-	if len(tls) != 1 || tls[0].ObjectValue()["secretName"].StringValue() != "inter-hub-tls" ||
-		tls[0].ObjectValue()["hosts"].ArrayValue()[0].StringValue() != "inter-hub.localhost" {
-		t.Errorf("tls = %v", tls)
-	}
-	rule := spec["rules"].ArrayValue()[0].ObjectValue()
-	backend := rule["http"].ObjectValue()["paths"].ArrayValue()[0].ObjectValue()["backend"].ObjectValue()["service"].ObjectValue()
-	if rule["host"].StringValue() != "inter-hub.localhost" || backend["name"].StringValue() != "inter-hub" ||
-		backend["port"].ObjectValue()["name"].StringValue() != "http" {
-		t.Errorf("rule = %v", rule)
-	}
-
-	mw := m.one(t, tMiddleware, "ingress-redirect-https").Inputs
-	if mw["spec"].ObjectValue()["redirectScheme"].ObjectValue()["scheme"].StringValue() != "https" {
-		t.Errorf("middleware = %v", mw)
-	}
-	httpIng := m.one(t, tIngress, "ingress-http").Inputs
-	hann := httpIng["metadata"].ObjectValue()["annotations"].ObjectValue()
-	if hann["traefik.ingress.kubernetes.io/router.entrypoints"].StringValue() != "web" ||
-		hann["traefik.ingress.kubernetes.io/router.middlewares"].StringValue() != "inter-hub-inter-hub-redirect-https@kubernetescrd" {
-		t.Errorf("http ingress annotations = %v", hann)
-	}
-	if _, hasTLS := httpIng["spec"].ObjectValue()["tls"]; hasTLS {
-		t.Error("the http ingress has TLS")
-	}
-}
-
-func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
-	m, _, _ := graph(t, func(c map[string]string) {
-		delete(c, "inter-hub:ingress.tlsSecret")
-		c["inter-hub:ingress.clusterIssuer"] = "letsencrypt-prod"
-		c["inter-hub:ingress.redirect"] = "entrypoint"
-	})
-	ing := m.one(t, tIngress, "ingress").Inputs
-	ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
-	if ann["cert-manager.io/cluster-issuer"].StringValue() != "letsencrypt-prod" {
-		t.Errorf("annotations = %v", ann)
-	}
-	if got := ing["spec"].ObjectValue()["tls"].ArrayValue()[0].ObjectValue()["secretName"].StringValue(); got != "inter-hub-tls" {
-		t.Errorf("secretName = %q", got)
-	}
-	if len(m.ofType(tMiddleware)) != 0 || len(m.ofType(tIngress)) != 1 {
-		t.Error("entrypoint mode creates a redirect middleware or a second ingress")
-	}
-}
-
-// With Traefik's resolver the Ingress names it and no Secret; the gate looks for the resolver in
-// Traefik's Deployment.
-func TestIngressWithTraefiksCertResolver(t *testing.T) {
-	f := fixture.New(t, "https://127.0.0.1:16443")
-	cfg, secrets := f.Clone()
-	delete(cfg, "inter-hub:ingress.tlsSecret")
-	cfg["inter-hub:ingress.certResolver"] = "le"
-	gate := &gateRecorder{}
-	m, _, _, err := runProgram(t, cfg, secrets, gate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ing := m.one(t, tIngress, "ingress").Inputs
-	ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
-	if got := ann["traefik.ingress.kubernetes.io/router.tls.certresolver"]; !got.IsString() || got.StringValue() != "le" {
-		t.Errorf("annotations = %v", ann)
-	}
-	if _, ok := ann["cert-manager.io/cluster-issuer"]; ok {
-		t.Error("the Ingress asks cert-manager too")
-	}
-	if _, named := ing["spec"].ObjectValue()["tls"].ArrayValue()[0].ObjectValue()["secretName"]; named {
-		t.Error("the Ingress names a TLS Secret")
-	}
-	for _, c := range gate.checks {
-		if c.Name == "certificates" && !c.Enabled {
-			t.Error("the certificates check does not run")
-		}
-	}
-}
-
-// With Traefik's default certificate the Ingress's TLS names the host and no Secret: Traefik
-// drops an Ingress whose named Secret does not exist.
-func TestIngressWithTraefiksDefaultCertificate(t *testing.T) {
-	m, _, _ := graph(t, func(c map[string]string) {
-		delete(c, "inter-hub:ingress.tlsSecret")
-		c["inter-hub:ingress.defaultCertificate"] = "true"
-	})
-	ing := m.one(t, tIngress, "ingress").Inputs
-	tls := ing["spec"].ObjectValue()["tls"].ArrayValue()
-	if len(tls) != 1 {
-		t.Fatalf("tls = %v", tls)
-	}
-	entry := tls[0].ObjectValue()
-	if _, named := entry["secretName"]; named {
-		t.Errorf("the Ingress names a TLS Secret: %v", entry)
-	}
-	if hosts := entry["hosts"].ArrayValue(); len(hosts) != 1 || hosts[0].StringValue() != "inter-hub.localhost" {
-		t.Errorf("tls hosts = %v", hosts)
-	}
-	if _, ok := ing["metadata"].ObjectValue()["annotations"].ObjectValue()["cert-manager.io/cluster-issuer"]; ok {
-		t.Error("the Ingress asks cert-manager for a certificate")
+// The Ingress's host, class, backend, certificate source and redirect come from the config; the
+// gate checks the certificate for every source but Traefik's default certificate.
+func TestIngressArgsFromConfig(t *testing.T) {
+	const (
+		issuer   = "cert-manager.io/cluster-issuer"
+		resolver = "traefik.ingress.kubernetes.io/router.tls.certresolver"
+	)
+	for _, tc := range []struct {
+		name        string
+		config      map[string]string // "" deletes the key
+		annotations map[string]string // of issuer and resolver; absent ones must not be set
+		secretName  string            // "" for none
+		middleware  bool
+		certCheck   bool
+	}{
+		{"tlsSecret", map[string]string{"inter-hub:ingress.redirect": "middleware"},
+			nil, "inter-hub-tls", true, true},
+		{"clusterIssuer", map[string]string{"inter-hub:ingress.tlsSecret": "", "inter-hub:ingress.clusterIssuer": "letsencrypt-prod", "inter-hub:ingress.redirect": "entrypoint"},
+			map[string]string{issuer: "letsencrypt-prod"}, "inter-hub-tls", false, true},
+		{"certResolver", map[string]string{"inter-hub:ingress.tlsSecret": "", "inter-hub:ingress.certResolver": "le"},
+			map[string]string{resolver: "le"}, "", true, true},
+		{"defaultCertificate", map[string]string{"inter-hub:ingress.tlsSecret": "", "inter-hub:ingress.defaultCertificate": "true"},
+			nil, "", true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := fixture.New(t, "https://127.0.0.1:16443")
+			cfg, secrets := f.Clone()
+			for k, v := range tc.config {
+				if v == "" {
+					delete(cfg, k)
+				} else {
+					cfg[k] = v
+				}
+			}
+			gate := &gateRecorder{}
+			m, _, _, err := runProgram(t, cfg, secrets, gate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ing := m.one(t, tIngress, "ingress").Inputs
+			ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
+			for _, k := range []string{issuer, resolver} {
+				want, set := tc.annotations[k]
+				if got, ok := ann[resource.PropertyKey(k)]; ok != set || (set && got.StringValue() != want) {
+					t.Errorf("annotation %s = %v, want %q", k, got, want)
+				}
+			}
+			spec := ing["spec"].ObjectValue()
+			if spec["ingressClassName"].StringValue() != "traefik" {
+				t.Errorf("ingressClassName = %v", spec["ingressClassName"])
+			}
+			tls := spec["tls"].ArrayValue()[0].ObjectValue()
+			if got := tls["secretName"]; (tc.secretName == "") != got.IsNull() || (tc.secretName != "" && got.StringValue() != tc.secretName) {
+				t.Errorf("tls secretName = %v, want %q", got, tc.secretName)
+			}
+			if hosts := tls["hosts"].ArrayValue(); len(hosts) != 1 || hosts[0].StringValue() != "inter-hub.localhost" {
+				t.Errorf("tls hosts = %v", hosts)
+			}
+			// The chart names its Service after the release.
+			rule := spec["rules"].ArrayValue()[0].ObjectValue()
+			backend := rule["http"].ObjectValue()["paths"].ArrayValue()[0].ObjectValue()["backend"].ObjectValue()["service"].ObjectValue()
+			if rule["host"].StringValue() != "inter-hub.localhost" || backend["name"].StringValue() != "inter-hub" ||
+				backend["port"].ObjectValue()["name"].StringValue() != "http" {
+				t.Errorf("rule = %v", rule)
+			}
+			if !tc.middleware {
+				if len(m.ofType(tMiddleware)) != 0 || len(m.ofType(tIngress)) != 1 {
+					t.Error("entrypoint mode creates a redirect middleware or a second ingress")
+				}
+			} else {
+				m.one(t, tMiddleware, "ingress-redirect-https")
+				hann := m.one(t, tIngress, "ingress-http").Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()
+				if got := hann["traefik.ingress.kubernetes.io/router.middlewares"].StringValue(); got != "inter-hub-inter-hub-redirect-https@kubernetescrd" {
+					t.Errorf("http ingress middlewares = %q", got)
+				}
+			}
+			enabled := map[string]bool{}
+			for _, c := range gate.checks {
+				enabled[c.Name] = c.Enabled
+			}
+			if on, ok := enabled["certificates"]; !ok || on != tc.certCheck {
+				t.Errorf("the certificates check: present %v, enabled %v, want enabled %v", ok, on, tc.certCheck)
+			}
+		})
 	}
 }
 
@@ -786,21 +664,6 @@ func TestStackOutputs(t *testing.T) {
 	}
 	if len(outs) != len(want) {
 		t.Errorf("outputs = %v", outs)
-	}
-}
-
-func TestSessionSecretIsStableHexFromAPassword(t *testing.T) {
-	m, _, _ := graph(t, func(c map[string]string) { c["inter-hub:session.rotation"] = "3" })
-	in := m.one(t, tPassword, "session-secret-key").Inputs
-	if in["length"].NumberValue() != 64 || in["upper"].BoolValue() || in["lower"].BoolValue() ||
-		!in["numeric"].BoolValue() || in["overrideSpecial"].StringValue() != "abcdef" {
-		t.Errorf("session key inputs = %v", in)
-	}
-	if got := in["keepers"].ObjectValue()["rotation"].StringValue(); got != "3" {
-		t.Errorf("keepers.rotation = %q", got)
-	}
-	if len(m.ofType("random:index/randomId:RandomId")) != 0 {
-		t.Error("a RandomId would keep the key in plain text as its ID")
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -251,9 +250,4 @@ func runProgramOn(t *testing.T, m *mocks, config map[string]string, secretKeys [
 	mu.Lock()
 	defer mu.Unlock()
 	return m, values, secret, err
-}
-
-func hexOf(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }

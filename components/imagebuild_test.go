@@ -3,35 +3,10 @@ package components
 import (
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
-
-// commandRecorder keeps the build command's registration.
-type commandRecorder struct {
-	mu      sync.Mutex
-	inputs  resource.PropertyMap
-	ignored []string
-}
-
-func (r *commandRecorder) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	if a.TypeToken == "command:remote:Command" {
-		r.mu.Lock()
-		r.inputs, r.ignored = a.Inputs, a.RegisterRPC.GetIgnoreChanges()
-		r.mu.Unlock()
-		out := a.Inputs.Copy()
-		out["stdout"] = resource.NewStringProperty("127.0.0.1:5443/inter-hub@sha256:" + strings.Repeat("a", 64) + "\n")
-		return a.Name + "-id", out, nil
-	}
-	return a.Name + "-id", a.Inputs, nil
-}
-
-func (*commandRecorder) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
 
 func buildArgs(prebuilt string) *ImageBuildArgs {
 	return &ImageBuildArgs{
@@ -42,11 +17,11 @@ func buildArgs(prebuilt string) *ImageBuildArgs {
 	}
 }
 
-func runBuild(t *testing.T, args *ImageBuildArgs) (*commandRecorder, string, error) {
+func runBuild(t *testing.T, args *ImageBuildArgs) (*recorder, string, error) {
 	t.Helper()
-	rec := &commandRecorder{}
+	rec := &recorder{}
 	var image string
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	err := rec.run(func(ctx *pulumi.Context) error {
 		b, err := NewImageBuild(ctx, "image", args)
 		if err != nil {
 			return err
@@ -54,7 +29,7 @@ func runBuild(t *testing.T, args *ImageBuildArgs) (*commandRecorder, string, err
 		// Exported, so that the run waits for the apply that records the value.
 		ctx.Export("image", b.Image.ApplyT(func(s string) string { image = s; return s }))
 		return nil
-	}, pulumi.WithMocks("inter-hub", "test", rec))
+	})
 	return rec, image, err
 }
 
@@ -69,8 +44,9 @@ func TestImageBuildPrebuiltIgnoresEveryInput(t *testing.T) {
 	if image != prebuilt {
 		t.Errorf("image = %q, want the prebuilt %q", image, prebuilt)
 	}
-	for key := range rec.inputs {
-		if !slices.Contains(rec.ignored, string(key)) {
+	cmd := rec.one(t, tRemote, "image")
+	for key := range cmd.Inputs {
+		if !slices.Contains(cmd.RPC.GetIgnoreChanges(), string(key)) {
 			t.Errorf("input %q of the build command is not ignored: a change to it would connect to the build host", key)
 		}
 	}
@@ -79,14 +55,52 @@ func TestImageBuildPrebuiltIgnoresEveryInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.ignored) != 0 {
-		t.Errorf("a build that must run ignores changes to %v", rec.ignored)
+	if ignored := rec.one(t, tRemote, "image").RPC.GetIgnoreChanges(); len(ignored) != 0 {
+		t.Errorf("a build that must run ignores changes to %v", ignored)
 	}
-	if want := "127.0.0.1:5443/inter-hub@sha256:" + strings.Repeat("a", 64); image != want {
-		t.Errorf("image = %q, want the command's %q", image, want)
+	if image != builtImage {
+		t.Errorf("image = %q, want the command's %q", image, builtImage)
 	}
 
 	if _, _, err := runBuild(t, buildArgs("inter-hub:latest")); err == nil || !strings.Contains(err.Error(), `prebuilt image "inter-hub:latest"`) {
 		t.Errorf("an unpinned prebuilt image gave %v", err)
+	}
+}
+
+func TestImageBuildCommand(t *testing.T) {
+	args := buildArgs("")
+	rec, image, err := runBuild(t, args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := rec.one(t, tRemote, "image").Inputs
+	if !in["connection"].IsSecret() {
+		t.Error("connection (with the private key) is not secret")
+	}
+	conn := unwrap(in["connection"]).ObjectValue()
+	if conn["hostKey"].StringValue() != args.HostKey || !strings.HasPrefix(conn["hostKey"].StringValue(), "ssh-ed25519 ") {
+		t.Errorf("host key not pinned: %v", conn["hostKey"])
+	}
+	if conn["port"].NumberValue() != 2222 || conn["host"].StringValue() != "127.0.0.1" {
+		t.Errorf("connection = %v", conn)
+	}
+	if !in["stdin"].IsSecret() || unwrap(in["stdin"]).StringValue() != "pw\n" {
+		t.Error("the registry password is not passed as a secret on stdin")
+	}
+	if got := in["triggers"].ArrayValue(); len(got) != 1 || got[0].StringValue() != args.Revision {
+		t.Errorf("triggers = %v, want [%s]", got, args.Revision)
+	}
+	// stderr, so that a failed build says why; stdout is the image reference, not a log.
+	if got := in["logging"].StringValue(); got != "stderr" {
+		t.Errorf("logging = %q, want stderr", got)
+	}
+	create := in["create"].StringValue()
+	for _, want := range []string{"timeout --kill-after=30 60 sh -c", "'src' '" + args.Revision + "' '127.0.0.1:5443' 'inter-hub' 'push' '.#docker'", "nix build", "skopeo copy", "--digestfile", "gunzip"} {
+		if !strings.Contains(create, want) {
+			t.Errorf("build command lacks %q", want)
+		}
+	}
+	if image != builtImage {
+		t.Errorf("image = %v, want the command's %v", image, builtImage)
 	}
 }

@@ -3,6 +3,8 @@ package components
 import (
 	"encoding/base64"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -37,16 +39,6 @@ func TestDockerConfigJSON(t *testing.T) {
 	}
 }
 
-type noMocks struct{}
-
-func (noMocks) NewResource(a pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
-	return a.Name + "-id", a.Inputs, nil
-}
-
-func (noMocks) Call(pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	return resource.PropertyMap{}, nil
-}
-
 func TestPullSecretRefusesIncompleteAccounts(t *testing.T) {
 	for _, tc := range []struct {
 		args *PullSecretArgs
@@ -57,12 +49,79 @@ func TestPullSecretRefusesIncompleteAccounts(t *testing.T) {
 		{&PullSecretArgs{Name: "x-registry", Registry: "r", Username: "a:b", Password: pulumi.String("p")}, `pull secret x-registry: registry user "a:b" contains a colon`},
 		{&PullSecretArgs{Name: "x-registry", Registry: "r", Username: "u"}, "pull secret x-registry: no registry password"},
 	} {
-		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+		err := (&recorder{}).run(func(ctx *pulumi.Context) error {
 			_, err := NewPullSecret(ctx, "pull-secret", tc.args)
 			return err
-		}, pulumi.WithMocks("inter-hub", "test", noMocks{}))
+		})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("got %v, want %q", err, tc.want)
+		}
+	}
+}
+
+func TestPullSecret(t *testing.T) {
+	const user, password = "interhub-pull", "pull-password"
+	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
+	rec := &recorder{}
+	err := rec.run(func(ctx *pulumi.Context) error {
+		// A plain password: the Secret's data must be secret whatever the input was.
+		_, err := NewPullSecret(ctx, "pull-secret", &PullSecretArgs{
+			Namespace: pulumi.String("apps"), Name: "hub-registry",
+			Registry: "registry.example.org:5443", Username: user, Password: pulumi.String(password),
+		})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rec.one(t, tSecret, "pull-secret")
+	md := s.Inputs["metadata"].ObjectValue()
+	if md["name"].StringValue() != "hub-registry" || md["namespace"].StringValue() != "apps" {
+		t.Errorf("pull secret metadata = %v", md)
+	}
+	if got := s.Inputs["type"].StringValue(); got != "kubernetes.io/dockerconfigjson" {
+		t.Errorf("pull secret type = %q", got)
+	}
+	if _, plain := s.Inputs["data"]; plain {
+		t.Error("pull secret sets data besides stringData")
+	}
+	data := s.Inputs["stringData"]
+	if !data.IsSecret() {
+		t.Fatal("pull secret stringData is not secret")
+	}
+	values := unwrap(data).ObjectValue()
+	if len(values) != 1 {
+		t.Errorf("pull secret keys = %v, want only .dockerconfigjson", values)
+	}
+	var config struct {
+		Auths map[string]struct{ Username, Password, Auth string } `json:"auths"`
+	}
+	if err := json.Unmarshal([]byte(unwrap(values[".dockerconfigjson"]).StringValue()), &config); err != nil {
+		t.Fatalf(".dockerconfigjson: %v", err)
+	}
+	a, ok := config.Auths["registry.example.org:5443"]
+	if !ok || len(config.Auths) != 1 {
+		t.Fatalf("auths = %v, want one entry for the registry host registry.example.org:5443", slices.Collect(maps.Keys(config.Auths)))
+	}
+	if a.Username != user || a.Password != password {
+		t.Errorf("auths user = %q, want %q with its password", a.Username, user)
+	}
+	if a.Auth != auth {
+		t.Error("auths auth is not base64 of user:password")
+	}
+	// No other registration holds the password, in any encoding.
+	for _, r := range rec.all() {
+		if r == s {
+			continue
+		}
+		text := resource.NewProperty(r.Inputs).String()
+		for what, secret := range map[string]string{
+			"password": password, "auth": auth,
+			"password (base64)": base64.StdEncoding.EncodeToString([]byte(password)),
+		} {
+			if strings.Contains(text, secret) {
+				t.Errorf("%s %s holds the pull %s", r.Type, r.Name, what)
+			}
 		}
 	}
 }
