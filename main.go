@@ -126,11 +126,9 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		Kubeconfig:        components.Secret(cfg.Kubernetes.Kubeconfig),
 		Context:           cfg.Kubernetes.Context,
 		ClusterIdentifier: cfg.Kubernetes.Target.Server,
-		PostgresHost:      cfg.Postgres.Host,
-		PostgresPort:      cfg.Postgres.Port,
+		Postgres:          cfg.Postgres.Admin,
 		PostgresUser:      cfg.Postgres.AdminUser,
 		PostgresPassword:  components.Secret(cfg.Postgres.AdminPassword),
-		PostgresSSLMode:   cfg.Postgres.SSLMode,
 	})
 	if err != nil {
 		return nil, err
@@ -158,7 +156,7 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 			UsersSecret: cfg.Pgpool.UsersSecret, Namespace: cfg.Pgpool.Namespace, Deployment: cfg.Pgpool.Deployment,
 			Conf: cfg.Pgpool.Conf, KeyFile: cfg.Pgpool.KeyFile,
 		},
-		App: components.Endpoint{Host: cfg.Postgres.AppHost, Port: cfg.Postgres.AppPort, SSLMode: cfg.Postgres.AppSSLMode},
+		App: cfg.Postgres.App,
 	}, use)
 	if err != nil {
 		return nil, err
@@ -244,18 +242,15 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 	}
 
 	if _, err := components.NewIngress(ctx, "ingress", &components.IngressArgs{
-		Namespace:          ns.Name,
-		Name:               cfg.Release.Name,
-		Host:               cfg.Ingress.Host,
-		ClassName:          cfg.Ingress.ClassName,
-		ServiceName:        cfg.Release.Name, // the chart names its Service after the release
-		ServicePort:        "http",
-		TLSSecret:          tlsName(cfg.Ingress.TLS, stacks.TLSFromSecret),
-		ClusterIssuer:      tlsName(cfg.Ingress.TLS, stacks.TLSFromClusterIssuer),
-		CertResolver:       tlsName(cfg.Ingress.TLS, stacks.TLSFromCertResolver),
-		DefaultCertificate: cfg.Ingress.TLS.Source == stacks.TLSFromDefaultCertificate,
-		Redirect:           cfg.Ingress.Redirect,
-		DependsOn:          []pulumi.Resource{release.Helm},
+		Namespace:   ns.Name,
+		Name:        cfg.Release.Name,
+		Host:        cfg.Ingress.Host,
+		ClassName:   cfg.Ingress.ClassName,
+		ServiceName: cfg.Release.Name, // the chart names its Service after the release
+		ServicePort: "http",
+		TLS:         cfg.Ingress.TLS,
+		Redirect:    cfg.Ingress.Redirect,
+		DependsOn:   []pulumi.Resource{release.Helm},
 	}, use); err != nil {
 		return nil, err
 	}
@@ -267,12 +262,4 @@ func deploy(ctx *pulumi.Context, runGate gateRunner) (pulumi.Map, error) {
 		"namespace":       ns.Name,
 		"databaseName":    db.DatabaseName,
 	}, nil
-}
-
-// tlsName is the name of the certificate source when it is of the given kind, else empty.
-func tlsName(t stacks.TLS, source stacks.TLSSource) string {
-	if t.Source != source {
-		return ""
-	}
-	return t.Name
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 
+	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/chartdigest"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
@@ -719,15 +720,16 @@ func TestBitnamiGateChecksAddressTheConfiguredPgpool(t *testing.T) {
 // The TLS probe fails a stack that requires TLS of an endpoint that offers none; it names the
 // settings that require it.
 func TestTLSRequiredBy(t *testing.T) {
-	p := stacks.Postgres{Host: "pgpool", Port: 5432, SSLMode: "require", AppHost: "pgpool", AppPort: 5432, AppSSLMode: "require"}
+	pgpool := components.Endpoint{Host: "pgpool", Port: 5432, SSLMode: "require"}
+	p := stacks.Postgres{Admin: pgpool, App: pgpool}
 	if got := tlsRequiredBy(p); !slices.Equal(got, []string{"inter-hub:postgres.sslmode is require"}) {
 		t.Errorf("require: %q", got)
 	}
-	p.SSLMode = "disable"
+	p.Admin.SSLMode = "disable"
 	if got := tlsRequiredBy(p); !slices.Equal(got, []string{"inter-hub:postgres.appSslmode is require"}) {
 		t.Errorf("app only: %q", got)
 	}
-	p.AppHost = "10.42.0.1" // the app's endpoint is another one: not probed here
+	p.App.Host = "10.42.0.1" // the app's endpoint is another one: not probed here
 	if got := tlsRequiredBy(p); len(got) != 0 {
 		t.Errorf("other endpoint: %q", got)
 	}

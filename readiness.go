@@ -30,12 +30,13 @@ func readinessChecks(cfg *stacks.Config, lookup *gate.ImageLookup) []gate.Check 
 		UsersSecret: cfg.Pgpool.UsersSecret,
 	}
 	if cfg.Pgpool.AppUsesService {
-		pgpool.ServicePort = cfg.Postgres.AppPort
+		pgpool.ServicePort = cfg.Postgres.App.Port
 	}
 	bitnami := cfg.Pgpool.Mode == components.PgpoolBitnami && cfg.Gate.Pgpool
 	tls := cfg.Ingress.TLS
 	traefik := cfg.Gate.TraefikNamespace + "/" + cfg.Gate.TraefikDeployment
-	pg := net.JoinHostPort(cfg.Postgres.Host, strconv.Itoa(cfg.Postgres.Port))
+	admin := cfg.Postgres.Admin
+	pg := net.JoinHostPort(admin.Host, strconv.Itoa(admin.Port))
 	tlsRequired := tlsRequiredBy(cfg.Postgres)
 	owner, _, gitea := strings.Cut(cfg.Registry.Repository, "/")
 	gitea = gitea && cfg.Registry.Kind == stacks.RegistryGitea
@@ -50,13 +51,13 @@ func readinessChecks(cfg *stacks.Config, lookup *gate.ImageLookup) []gate.Check 
 			MiddlewareCRD:       cfg.Ingress.Redirect == components.RedirectMiddleware,
 		}), "the IngressClass %s (%s) and Traefik's Deployment %s (%s) exist",
 			cfg.Ingress.ClassName, ref("ingress.className"), traefik, ref("gate.traefikDeployment")),
-		assumes(gate.Certificates(cfg.Gate.Certificates && tls.Source != stacks.TLSFromDefaultCertificate, cluster, gate.CertificateTarget{
-			Key:               tls.Key(),
-			ClusterIssuer:     tlsName(tls, stacks.TLSFromClusterIssuer),
-			CertResolver:      tlsName(tls, stacks.TLSFromCertResolver),
+		assumes(gate.Certificates(cfg.Gate.Certificates && tls.Source != components.TLSFromDefaultCertificate, cluster, gate.CertificateTarget{
+			Key:               stacks.TLSKey(tls),
+			ClusterIssuer:     tls.NameIf(components.TLSFromClusterIssuer),
+			CertResolver:      tls.NameIf(components.TLSFromCertResolver),
 			TraefikNamespace:  cfg.Gate.TraefikNamespace,
 			TraefikDeployment: cfg.Gate.TraefikDeployment,
-			Secret:            tlsName(tls, stacks.TLSFromSecret),
+			Secret:            tls.NameIf(components.TLSFromSecret),
 			SecretNamespace:   cfg.Kubernetes.Namespace,
 		}), "%s", certificateAssumption(cfg, traefik)),
 		assumes(gate.Pgpool(bitnami, cluster, pgpool),
@@ -66,12 +67,12 @@ func readinessChecks(cfg *stacks.Config, lookup *gate.ImageLookup) []gate.Check 
 			"the users Secret %s/%s (%s) exists and is the one pgpool's Deployment reads its custom users from",
 			pgpool.Namespace, pgpool.UsersSecret, ref("pgpool.usersSecret")),
 		assumes(gate.Postgres(cfg.Gate.Postgres, gate.PostgresTarget{
-			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, SSLMode: cfg.Postgres.SSLMode,
+			Host: admin.Host, Port: admin.Port, SSLMode: admin.SSLMode,
 			User: cfg.Postgres.AdminUser, Password: cfg.Postgres.AdminPassword,
 		}), "the admin %s (%s) logs in at %s (%s) and may create roles and databases",
 			cfg.Postgres.AdminUser, ref("postgres.adminUser"), pg, ref("postgres.host")),
 		assumes(gate.PostgresTLS(cfg.Gate.Postgres, gate.PostgresTLSTarget{
-			Host: cfg.Postgres.Host, Port: cfg.Postgres.Port, RequiredBy: tlsRequired,
+			Host: admin.Host, Port: admin.Port, RequiredBy: tlsRequired,
 		}), "%s", tlsAssumption(pg, tlsRequired)),
 		assumes(gate.Registry(cfg.Gate.Registry, gate.RegistryTarget{
 			Host: cfg.Registry.Host, CA: cfg.Registry.CA,
@@ -106,12 +107,12 @@ func assumes(c gate.Check, format string, args ...any) gate.Check {
 func certificateAssumption(cfg *stacks.Config, traefik string) string {
 	t := cfg.Ingress.TLS
 	switch t.Source {
-	case stacks.TLSFromClusterIssuer:
-		return fmt.Sprintf("cert-manager's ClusterIssuer %s (%s) exists and is Ready", t.Name, t.Key())
-	case stacks.TLSFromCertResolver:
-		return fmt.Sprintf("Traefik's Deployment %s defines the certificate resolver %s (%s)", traefik, t.Name, t.Key())
-	case stacks.TLSFromSecret:
-		return fmt.Sprintf("the TLS Secret %s/%s (%s) exists", cfg.Kubernetes.Namespace, t.Name, t.Key())
+	case components.TLSFromClusterIssuer:
+		return fmt.Sprintf("cert-manager's ClusterIssuer %s (%s) exists and is Ready", t.Name, stacks.TLSKey(t))
+	case components.TLSFromCertResolver:
+		return fmt.Sprintf("Traefik's Deployment %s defines the certificate resolver %s (%s)", traefik, t.Name, stacks.TLSKey(t))
+	case components.TLSFromSecret:
+		return fmt.Sprintf("the TLS Secret %s/%s (%s) exists", cfg.Kubernetes.Namespace, t.Name, stacks.TLSKey(t))
 	}
 	return "Traefik's default certificate serves the host"
 }
@@ -127,12 +128,12 @@ func tlsAssumption(endpoint string, requiredBy []string) string {
 // admin connection's, and the app's when the app connects to the same endpoint.
 func tlsRequiredBy(p stacks.Postgres) []string {
 	var out []string
-	if p.SSLMode != "disable" {
-		out = append(out, stacks.Ref("postgres.sslmode")+" is "+p.SSLMode)
+	if p.Admin.SSLMode != "disable" {
+		out = append(out, stacks.Ref("postgres.sslmode")+" is "+p.Admin.SSLMode)
 	}
-	sameEndpoint := p.AppHost == p.Host && p.AppPort == p.Port
-	if sameEndpoint && p.AppSSLMode != "disable" && p.AppSSLMode != p.SSLMode {
-		out = append(out, stacks.Ref("postgres.appSslmode")+" is "+p.AppSSLMode)
+	sameEndpoint := p.App.Host == p.Admin.Host && p.App.Port == p.Admin.Port
+	if sameEndpoint && p.App.SSLMode != "disable" && p.App.SSLMode != p.Admin.SSLMode {
+		out = append(out, stacks.Ref("postgres.appSslmode")+" is "+p.App.SSLMode)
 	}
 	return out
 }

@@ -45,7 +45,8 @@ type PgpoolArgs struct {
 	Conf, KeyFile string
 }
 
-// Endpoint is where the app connects (DATABASE_URL).
+// Endpoint is a PostgreSQL server as a client reaches it: the provider as the admin, the app
+// (DATABASE_URL) as its role.
 type Endpoint struct {
 	Host    string
 	Port    int

@@ -21,6 +21,33 @@ const (
 	RedirectEntrypoint Redirect = "entrypoint"
 )
 
+// TLSSource says where the host's certificate comes from (the inter-hub:ingress.* key that
+// chose it).
+type TLSSource string
+
+const (
+	TLSFromSecret             TLSSource = "tlsSecret"          // an existing Secret in the namespace
+	TLSFromClusterIssuer      TLSSource = "clusterIssuer"      // cert-manager issues it into <Name>-tls
+	TLSFromCertResolver       TLSSource = "certResolver"       // Traefik's own ACME resolver
+	TLSFromDefaultCertificate TLSSource = "defaultCertificate" // Traefik's default certificate
+)
+
+// TLS is the Ingress's certificate: its source and, except for the default certificate, the
+// name of the Secret, ClusterIssuer or resolver. One value holds both, so that a second source
+// cannot be set by mistake.
+type TLS struct {
+	Source TLSSource
+	Name   string
+}
+
+// NameIf is the source's name when the certificate comes from that source, else empty.
+func (t TLS) NameIf(source TLSSource) string {
+	if t.Source != source {
+		return ""
+	}
+	return t.Name
+}
+
 // Traefik's annotations on Ingress objects.
 const (
 	annEntrypoints = "traefik.ingress.kubernetes.io/router.entrypoints"
@@ -40,12 +67,8 @@ type IngressArgs struct {
 	// outputs would make every preview show an Ingress update.
 	ServiceName string
 	ServicePort string // port name
-	// Exactly one of TLSSecret (an existing Secret), ClusterIssuer (cert-manager issues the
-	// certificate into <Name>-tls), CertResolver (Traefik's ACME resolver obtains it) and
-	// DefaultCertificate (Traefik's default certificate).
-	TLSSecret, ClusterIssuer, CertResolver string
-	DefaultCertificate                     bool
-	Redirect                               Redirect
+	TLS         TLS
+	Redirect    Redirect
 
 	// DependsOn is the release whose Service the Ingress routes to.
 	DependsOn []pulumi.Resource
@@ -60,8 +83,14 @@ type Ingress struct {
 
 // NewIngress creates the Ingress (and, in middleware mode, the http redirect).
 func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pulumi.ResourceOption) (*Ingress, error) {
-	if n := btoi(args.TLSSecret != "") + btoi(args.ClusterIssuer != "") + btoi(args.CertResolver != "") + btoi(args.DefaultCertificate); n != 1 {
-		return nil, fmt.Errorf("ingress %s: exactly one of a TLS secret, a cluster issuer, a certificate resolver and the default certificate is needed", name)
+	switch src := args.TLS.Source; {
+	case src == TLSFromDefaultCertificate && args.TLS.Name != "":
+		return nil, fmt.Errorf("ingress %s: the default certificate takes no name (%q)", name, args.TLS.Name)
+	case src == TLSFromDefaultCertificate:
+	case src != TLSFromSecret && src != TLSFromClusterIssuer && src != TLSFromCertResolver:
+		return nil, fmt.Errorf("ingress %s: unknown TLS source %q", name, src)
+	case args.TLS.Name == "":
+		return nil, fmt.Errorf("ingress %s: the TLS source %s needs a name", name, src)
 	}
 	if args.Redirect != RedirectMiddleware && args.Redirect != RedirectEntrypoint {
 		return nil, fmt.Errorf("ingress %s: unknown redirect mode %q", name, args.Redirect)
@@ -77,14 +106,14 @@ func NewIngress(ctx *pulumi.Context, name string, args *IngressArgs, opts ...pul
 		annTLS:         pulumi.String("true"),
 	}
 	tls := &networkingv1.IngressTLSArgs{Hosts: pulumi.StringArray{pulumi.String(args.Host)}}
-	switch {
-	case args.ClusterIssuer != "":
-		annotations[annIssuer] = pulumi.String(args.ClusterIssuer)
+	switch args.TLS.Source {
+	case TLSFromClusterIssuer:
+		annotations[annIssuer] = pulumi.String(args.TLS.Name)
 		tls.SecretName = pulumi.String(args.Name + "-tls")
-	case args.TLSSecret != "":
-		tls.SecretName = pulumi.String(args.TLSSecret)
-	case args.CertResolver != "":
-		annotations[annResolver] = pulumi.String(args.CertResolver)
+	case TLSFromSecret:
+		tls.SecretName = pulumi.String(args.TLS.Name)
+	case TLSFromCertResolver:
+		annotations[annResolver] = pulumi.String(args.TLS.Name)
 	}
 	// With no Secret named, Traefik serves the host with its default certificate or the
 	// resolver's; a named Secret that does not exist makes it drop the whole Ingress.
@@ -168,11 +197,4 @@ func rules(args *IngressArgs) networkingv1.IngressRuleArray {
 			}},
 		},
 	}}
-}
-
-func btoi(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -26,7 +27,7 @@ func runIngress(t *testing.T, change func(a *IngressArgs)) *recorder {
 }
 
 func TestIngress(t *testing.T) {
-	rec := runIngress(t, func(a *IngressArgs) { a.TLSSecret = "hub-cert" })
+	rec := runIngress(t, func(a *IngressArgs) { a.TLS = TLS{TLSFromSecret, "hub-cert"} })
 	ing := rec.one(t, tIngress, "ingress").Inputs
 	md := ing["metadata"].ObjectValue()
 	ann := md["annotations"].ObjectValue()
@@ -67,7 +68,7 @@ func TestIngress(t *testing.T) {
 
 func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 	rec := runIngress(t, func(a *IngressArgs) {
-		a.ClusterIssuer = "letsencrypt-prod"
+		a.TLS = TLS{TLSFromClusterIssuer, "letsencrypt-prod"}
 		a.Redirect = RedirectEntrypoint
 	})
 	ing := rec.one(t, tIngress, "ingress").Inputs
@@ -86,7 +87,7 @@ func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 
 // With Traefik's resolver the Ingress names it and no Secret.
 func TestIngressWithTraefiksCertResolver(t *testing.T) {
-	rec := runIngress(t, func(a *IngressArgs) { a.CertResolver = "le" })
+	rec := runIngress(t, func(a *IngressArgs) { a.TLS = TLS{TLSFromCertResolver, "le"} })
 	ing := rec.one(t, tIngress, "ingress").Inputs
 	ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
 	if got := ann["traefik.ingress.kubernetes.io/router.tls.certresolver"]; !got.IsString() || got.StringValue() != "le" {
@@ -103,7 +104,7 @@ func TestIngressWithTraefiksCertResolver(t *testing.T) {
 // With Traefik's default certificate the Ingress's TLS names the host and no Secret: Traefik
 // drops an Ingress whose named Secret does not exist.
 func TestIngressWithTraefiksDefaultCertificate(t *testing.T) {
-	rec := runIngress(t, func(a *IngressArgs) { a.DefaultCertificate = true })
+	rec := runIngress(t, func(a *IngressArgs) { a.TLS = TLS{Source: TLSFromDefaultCertificate} })
 	ing := rec.one(t, tIngress, "ingress").Inputs
 	tls := ing["spec"].ObjectValue()["tls"].ArrayValue()
 	if len(tls) != 1 {
@@ -118,5 +119,35 @@ func TestIngressWithTraefiksDefaultCertificate(t *testing.T) {
 	}
 	if _, ok := ing["metadata"].ObjectValue()["annotations"].ObjectValue()["cert-manager.io/cluster-issuer"]; ok {
 		t.Error("the Ingress asks cert-manager for a certificate")
+	}
+}
+
+// The certificate's source comes whole, as the stack chose it; a source without its name (or
+// the default certificate with one) is refused before anything is registered.
+func TestIngressRefusesAnIncompleteTLSSource(t *testing.T) {
+	for _, tc := range []struct {
+		tls  TLS
+		want string
+	}{
+		{TLS{}, `ingress ingress: unknown TLS source ""`},
+		{TLS{Source: "acme"}, `ingress ingress: unknown TLS source "acme"`},
+		{TLS{Source: TLSFromSecret}, "ingress ingress: the TLS source tlsSecret needs a name"},
+		{TLS{Source: TLSFromCertResolver}, "ingress ingress: the TLS source certResolver needs a name"},
+		{TLS{TLSFromDefaultCertificate, "wildcard"}, `ingress ingress: the default certificate takes no name ("wildcard")`},
+	} {
+		rec := &recorder{}
+		err := rec.run(func(ctx *pulumi.Context) error {
+			_, err := NewIngress(ctx, "ingress", &IngressArgs{
+				Namespace: pulumi.String("apps"), Name: "hub", Host: "hub.example.org", ClassName: "traefik",
+				ServiceName: "hub-web", ServicePort: "http", Redirect: RedirectMiddleware, TLS: tc.tls,
+			})
+			return err
+		})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: got %v, want %q", tc.tls, err, tc.want)
+		}
+		if len(rec.all()) != 0 {
+			t.Errorf("%+v: registered %d resources", tc.tls, len(rec.all()))
+		}
 	}
 }

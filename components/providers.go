@@ -21,11 +21,11 @@ type ProvidersArgs struct {
 	// which change whenever a certificate is renewed.
 	ClusterIdentifier string
 
-	PostgresHost     string
-	PostgresPort     int
+	// Postgres is the endpoint the postgresql provider reaches as PostgresUser, an admin with
+	// CREATEROLE and CREATEDB.
+	Postgres         Endpoint
 	PostgresUser     string
 	PostgresPassword pulumi.StringInput
-	PostgresSSLMode  string
 }
 
 // Providers holds the explicit providers of every package the program uses.
@@ -62,11 +62,11 @@ func NewProviders(ctx *pulumi.Context, name string, args *ProvidersArgs, opts ..
 		return nil, fmt.Errorf("kubernetes provider: %w", err)
 	}
 	p.Postgres, err = postgresql.NewProvider(ctx, name+"-postgresql", &postgresql.ProviderArgs{
-		Host:     pulumi.String(args.PostgresHost),
-		Port:     pulumi.Int(args.PostgresPort),
+		Host:     pulumi.String(args.Postgres.Host),
+		Port:     pulumi.Int(args.Postgres.Port),
 		Username: pulumi.String(args.PostgresUser),
 		Password: pulumi.ToSecret(args.PostgresPassword).(pulumi.StringInput),
-		Sslmode:  pulumi.String(args.PostgresSSLMode),
+		Sslmode:  pulumi.String(args.Postgres.SSLMode),
 		Database: pulumi.String("postgres"),
 		// The admin is not a superuser on the platform; the provider must not assume it is.
 		Superuser:      pulumi.Bool(false),

@@ -6,30 +6,13 @@ import (
 	"github.com/coulomb-social/inter-hub-deploy/components"
 )
 
-// TLSSource says where the host's certificate comes from; a stack configures exactly one.
-type TLSSource string
-
-const (
-	TLSFromSecret             TLSSource = "tlsSecret"          // an existing Secret in the namespace
-	TLSFromClusterIssuer      TLSSource = "clusterIssuer"      // cert-manager issues it into <release>-tls
-	TLSFromCertResolver       TLSSource = "certResolver"       // Traefik's own ACME resolver
-	TLSFromDefaultCertificate TLSSource = "defaultCertificate" // Traefik's default certificate
-)
-
-// TLS is the Ingress's certificate: its source and, except for the default certificate, the
-// name of the Secret, ClusterIssuer or resolver.
-type TLS struct {
-	Source TLSSource
-	Name   string
-}
-
-// Key is the configuration key that chose this source.
-func (t TLS) Key() string { return fullKey("ingress." + string(t.Source)) }
+// TLSKey is the configuration key that chose the certificate's source.
+func TLSKey(t components.TLS) string { return fullKey("ingress." + string(t.Source)) }
 
 // Ingress is how the public host reaches the app.
 type Ingress struct {
 	Host, ClassName string
-	TLS             TLS
+	TLS             components.TLS
 	Redirect        components.Redirect
 }
 
@@ -47,22 +30,22 @@ func (r *reader) ingress() Ingress {
 }
 
 // tls reads the four keys that may name the certificate's source: exactly one must be set.
-func (r *reader) tls() TLS {
-	var chosen []TLS
+func (r *reader) tls() components.TLS {
+	var chosen []components.TLS
 	if v := r.dnsSubdomain("ingress.tlsSecret", false); r.str("ingress.tlsSecret") != "" {
-		chosen = append(chosen, TLS{TLSFromSecret, v})
+		chosen = append(chosen, components.TLS{Source: components.TLSFromSecret, Name: v})
 	}
 	if v := r.dnsSubdomain("ingress.clusterIssuer", false); r.str("ingress.clusterIssuer") != "" {
-		chosen = append(chosen, TLS{TLSFromClusterIssuer, v})
+		chosen = append(chosen, components.TLS{Source: components.TLSFromClusterIssuer, Name: v})
 	}
 	if v := r.str("ingress.certResolver"); v != "" {
 		if !resolverName.MatchString(v) {
 			r.fail("ingress.certResolver", "not a Traefik resolver name (letters, digits, - and _): %q", v)
 		}
-		chosen = append(chosen, TLS{TLSFromCertResolver, v})
+		chosen = append(chosen, components.TLS{Source: components.TLSFromCertResolver, Name: v})
 	}
 	if r.boolean("ingress.defaultCertificate") {
-		chosen = append(chosen, TLS{Source: TLSFromDefaultCertificate})
+		chosen = append(chosen, components.TLS{Source: components.TLSFromDefaultCertificate})
 	}
 	const oneTLS = "inter-hub:ingress.tlsSecret, inter-hub:ingress.clusterIssuer, inter-hub:ingress.certResolver and inter-hub:ingress.defaultCertificate"
 	switch len(chosen) {
@@ -73,5 +56,5 @@ func (r *reader) tls() TLS {
 	default:
 		r.fail("ingress.tlsSecret", "set exactly one of "+oneTLS+", not more")
 	}
-	return TLS{}
+	return components.TLS{}
 }

@@ -6,16 +6,13 @@ import (
 	"github.com/coulomb-social/inter-hub-deploy/components"
 )
 
-// Postgres is the endpoint the program provisions through (as admin) and the one the app uses.
+// Postgres is the endpoint the program provisions through, as the admin, and the one the app
+// connects to (the same unless postgres.app* say otherwise).
 type Postgres struct {
-	Host          string
-	Port          int
+	Admin         components.Endpoint
 	AdminUser     string
 	AdminPassword string // secret
-	SSLMode       string
-	AppHost       string
-	AppPort       int
-	AppSSLMode    string
+	App           components.Endpoint
 }
 
 // Database is the app's database and its owning role.
@@ -45,24 +42,23 @@ var (
 
 func (r *reader) postgres() Postgres {
 	p := Postgres{
-		Host:          r.host("postgres.host", true),
-		Port:          r.integer("postgres.port", 1, 65535),
+		Admin: components.Endpoint{
+			Host:    r.host("postgres.host", true),
+			Port:    r.integer("postgres.port", 1, 65535),
+			SSLMode: oneOf(r, "postgres.sslmode", sslModes...),
+		},
 		AdminUser:     r.required("postgres.adminUser"),
 		AdminPassword: r.secret("postgres.adminPassword"),
-		SSLMode:       oneOf(r, "postgres.sslmode", sslModes...),
-		AppHost:       r.host("postgres.appHost", false),
 	}
-	// The app's side defaults to the admin's endpoint.
-	if p.AppHost == "" {
-		p.AppHost = p.Host
+	p.App = p.Admin
+	if v := r.host("postgres.appHost", false); v != "" {
+		p.App.Host = v
 	}
-	p.AppPort = p.Port
 	if _, set := r.raw("postgres.appPort"); set {
-		p.AppPort = r.integer("postgres.appPort", 1, 65535)
+		p.App.Port = r.integer("postgres.appPort", 1, 65535)
 	}
-	p.AppSSLMode = p.SSLMode
 	if _, set := r.raw("postgres.appSslmode"); set {
-		p.AppSSLMode = oneOf(r, "postgres.appSslmode", sslModes...)
+		p.App.SSLMode = oneOf(r, "postgres.appSslmode", sslModes...)
 	}
 	return p
 }
@@ -88,7 +84,7 @@ func (r *reader) pgpool(pg Postgres) Pgpool {
 		p.Service = r.dnsLabel("pgpool.service", 63)
 		p.Deployment = r.dnsSubdomain("pgpool.deployment", true)
 		// The pods reach pgpool through its Service; a host naming another Service is a typo.
-		if svc, ns, ok := serviceHost(pg.AppHost); ok && p.Service != "" && p.Namespace != "" {
+		if svc, ns, ok := serviceHost(pg.App.Host); ok && p.Service != "" && p.Namespace != "" {
 			key := "postgres.appHost"
 			if _, set := r.src.Get(fullKey(key)); !set {
 				key = "postgres.host"

@@ -20,11 +20,9 @@ func main() {
 			Kubeconfig:        pulumi.String(cfg.Kubernetes.Kubeconfig),
 			Context:           cfg.Kubernetes.Context,
 			ClusterIdentifier: cfg.Kubernetes.Target.Server,
-			PostgresHost:      cfg.Postgres.Host,
-			PostgresPort:      cfg.Postgres.Port,
+			Postgres:          cfg.Postgres.Admin,
 			PostgresUser:      cfg.Postgres.AdminUser,
 			PostgresPassword:  pulumi.String(cfg.Postgres.AdminPassword),
-			PostgresSSLMode:   cfg.Postgres.SSLMode,
 		})
 		return err
 	})
