@@ -39,10 +39,8 @@ type AppSecret struct {
 
 // NewAppSecret creates the Secret; every value is a Pulumi secret.
 func NewAppSecret(ctx *pulumi.Context, name string, args *AppSecretArgs, opts ...pulumi.ResourceOption) (*AppSecret, error) {
-	for _, k := range appenv.Reserved {
-		if _, clash := args.Values[k]; clash {
-			return nil, fmt.Errorf("app secret: %s sets %s, which the program sets itself", args.Source, k)
-		}
+	if clash := appenv.Clashes(args.Values); len(clash) > 0 {
+		return nil, fmt.Errorf("app secret: %s sets %s, which the program sets itself", args.Source, clash[0])
 	}
 	s := &AppSecret{}
 	if err := ctx.RegisterComponentResource("inter-hub:secrets:AppSecret", name, s, opts...); err != nil {

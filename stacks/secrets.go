@@ -38,10 +38,8 @@ func (r *reader) secrets() Secrets {
 		return s
 	}
 	s.SopsFile, s.Values = path, values
-	for _, k := range appenv.Reserved {
-		if _, clash := values[k]; clash {
-			r.fail("secrets.sopsFile", "%s: sets %s, which the program sets itself; remove it from the file", path, k)
-		}
+	for _, k := range appenv.Clashes(values) {
+		r.fail("secrets.sopsFile", "%s: sets %s, which the program sets itself; remove it from the file", path, k)
 	}
 	return s
 }

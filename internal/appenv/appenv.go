@@ -14,3 +14,14 @@ const (
 
 // Reserved lists the variables the program sets, in the order they are documented.
 var Reserved = []string{DatabaseURL, SessionSecret, BaseURL}
+
+// Clashes lists the reserved variables that values sets, in Reserved's order.
+func Clashes(values map[string]string) []string {
+	var out []string
+	for _, k := range Reserved {
+		if _, set := values[k]; set {
+			out = append(out, k)
+		}
+	}
+	return out
+}
