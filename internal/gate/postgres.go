@@ -2,13 +2,15 @@ package gate
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/lib/pq"
 )
 
 // PostgresTarget is the admin endpoint the program provisions through.
@@ -37,17 +39,20 @@ func (p PostgresTarget) DSN() string {
 // Postgres passes when the admin role can log in and may create roles and databases.
 func Postgres(enabled bool, p PostgresTarget) Check {
 	return Check{Name: "postgres", Enabled: enabled, Probe: func(ctx context.Context) (string, error) {
-		cfg, err := pgx.ParseConfig(p.DSN())
+		connector, err := pq.NewConnector(p.DSN())
 		if err != nil {
 			return "", fmt.Errorf("connection settings: %w", err)
 		}
-		conn, err := pgx.ConnectConfig(ctx, cfg)
+		connector.Dialer(probeDialer{ctx})
+		db := sql.OpenDB(connector)
+		defer db.Close()
+		conn, err := db.Conn(ctx)
 		if err != nil {
 			return "", fmt.Errorf("cannot log in to %s:%d as %s: %w", p.Host, p.Port, p.User, err)
 		}
-		defer conn.Close(context.Background())
+		defer conn.Close()
 		var super, createRole, createDB bool
-		err = conn.QueryRow(ctx,
+		err = conn.QueryRowContext(ctx,
 			"SELECT rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user").
 			Scan(&super, &createRole, &createDB)
 		if err != nil {
@@ -58,6 +63,30 @@ func Postgres(enabled bool, p PostgresTarget) Check {
 		}
 		return "logged in as " + p.User, nil
 	}}
+}
+
+// probeDialer closes its connections when the probe's context ends: lib/pq bounds the login
+// only by connect_timeout, and a pgpool that accepts but never answers would hold the gate.
+type probeDialer struct{ ctx context.Context }
+
+func (d probeDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	var nd net.Dialer
+	c, err := nd.DialContext(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	context.AfterFunc(d.ctx, func() { c.Close() })
+	return c, nil
+}
+
+func (d probeDialer) Dial(network, address string) (net.Conn, error) {
+	return d.DialContext(d.ctx, network, address)
+}
+
+func (d probeDialer) DialTimeout(network, address string, timeout time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(d.ctx, timeout)
+	defer cancel()
+	return d.DialContext(ctx, network, address)
 }
 
 // PostgresTLSTarget is the endpoint whose offer of TLS the gate asks for.
