@@ -204,7 +204,7 @@ func TestBadConfigurations(t *testing.T) {
 			if !strings.Contains(err.Error(), "invalid stack configuration, nothing was changed") {
 				t.Errorf("error text: %v", err)
 			}
-			if n := len(m.all()); n != 0 {
+			if n := len(m.All()); n != 0 {
 				t.Errorf("%d resources registered", n)
 			}
 			if gate.checks != nil {

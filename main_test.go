@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/mockstack"
 	"maps"
 	"net"
 	"regexp"
@@ -36,7 +37,7 @@ const (
 )
 
 // graph runs the program on the fixture's configuration with the given changes applied.
-func graph(t *testing.T, change func(cfg map[string]string)) (*mocks, map[string]any, map[string]bool) {
+func graph(t *testing.T, change func(cfg map[string]string)) (*mockstack.Monitor, map[string]any, map[string]bool) {
 	t.Helper()
 	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
@@ -53,12 +54,12 @@ func graph(t *testing.T, change func(cfg map[string]string)) (*mocks, map[string
 func TestEveryResourceIsParentedAndUsesAnExplicitProvider(t *testing.T) {
 	m, _, _ := graph(t, nil)
 	components := map[string]bool{}
-	for _, r := range m.all() {
+	for _, r := range m.All() {
 		if !r.Custom {
 			components[r.URN] = true
 		}
 	}
-	for _, r := range m.all() {
+	for _, r := range m.All() {
 		parent := r.RPC.GetParent()
 		if !r.Custom {
 			if !strings.HasPrefix(r.Type, "inter-hub:") {
@@ -82,13 +83,13 @@ func TestEveryResourceIsParentedAndUsesAnExplicitProvider(t *testing.T) {
 	}
 	// All four providers exist and nothing uses a default provider.
 	for _, pkg := range []string{"kubernetes", "postgresql", "random", "command"} {
-		m.one(t, "pulumi:providers:"+pkg, "providers-"+pkg)
+		m.One(t, "pulumi:providers:"+pkg, "providers-"+pkg)
 	}
 }
 
 func TestProvidersHoldTheirCredentialsAsSecrets(t *testing.T) {
 	m, _, _ := graph(t, nil)
-	k := m.one(t, "pulumi:providers:kubernetes", "")
+	k := m.One(t, "pulumi:providers:kubernetes", "providers-kubernetes")
 	if !k.Inputs["kubeconfig"].IsSecret() {
 		t.Error("kubernetes provider: kubeconfig is not secret")
 	}
@@ -98,7 +99,7 @@ func TestProvidersHoldTheirCredentialsAsSecrets(t *testing.T) {
 	if got := k.Inputs["clusterIdentifier"].StringValue(); got != "https://127.0.0.1:16443" {
 		t.Errorf("kubernetes provider clusterIdentifier = %q", got)
 	}
-	p := m.one(t, "pulumi:providers:postgresql", "")
+	p := m.One(t, "pulumi:providers:postgresql", "providers-postgresql")
 	if !p.Inputs["password"].IsSecret() {
 		t.Error("postgresql provider: password is not secret")
 	}
@@ -114,20 +115,20 @@ func TestProvidersHoldTheirCredentialsAsSecrets(t *testing.T) {
 
 func TestReleaseDependsOnSecretDatabaseAndBuild(t *testing.T) {
 	m, _, _ := graph(t, nil)
-	rel := m.one(t, tRelease, "release")
+	rel := m.One(t, tRelease, "release")
 	deps := rel.RPC.GetDependencies()
-	for _, want := range []*registered{
-		m.one(t, tSecret, "app-secret"),
-		m.one(t, tRole, "database-role"),
-		m.one(t, tDatabase, "database-db"),
-		m.one(t, tLocal, "database-pgpool-users"),
-		m.one(t, tRemote, "image"),
+	for _, want := range []*mockstack.Resource{
+		m.One(t, tSecret, "app-secret"),
+		m.One(t, tRole, "database-role"),
+		m.One(t, tDatabase, "database-db"),
+		m.One(t, tLocal, "database-pgpool-users"),
+		m.One(t, tRemote, "image"),
 	} {
 		if !slices.Contains(deps, want.URN) {
 			t.Errorf("release does not depend on %s (deps: %v)", want.URN, deps)
 		}
 	}
-	ing := m.one(t, tIngress, "ingress")
+	ing := m.One(t, tIngress, "ingress")
 	if !slices.Contains(ing.RPC.GetDependencies(), rel.URN) {
 		t.Errorf("ingress does not depend on the release")
 	}
@@ -135,7 +136,7 @@ func TestReleaseDependsOnSecretDatabaseAndBuild(t *testing.T) {
 
 func TestReleaseOptionsAndValues(t *testing.T) {
 	m, _, _ := graph(t, nil)
-	rel := m.one(t, tRelease, "release")
+	rel := m.One(t, tRelease, "release")
 	in := rel.Inputs
 	wantBool := map[string]bool{"atomic": true, "cleanupOnFail": true, "skipAwait": false}
 	for k, want := range wantBool {
@@ -160,7 +161,7 @@ func TestReleaseOptionsAndValues(t *testing.T) {
 		t.Fatal("release values hold a secret")
 	}
 	v := values.ObjectValue()
-	if got := v["image"].StringValue(); got != fakeImage {
+	if got := v["image"].StringValue(); got != mockstack.Image {
 		t.Errorf("values.image = %q, want the built image by digest", got)
 	}
 	if got := v["existingSecret"].StringValue(); got != "inter-hub-env" {
@@ -192,32 +193,32 @@ func TestReleaseOptionsAndValues(t *testing.T) {
 }
 
 // secretsOf collects the plain values of every secret the graph handles.
-func secretsOf(m *mocks, t *testing.T) []string {
+func secretsOf(m *mockstack.Monitor, t *testing.T) []string {
 	out := []string{fixture.AdminPassword, fixture.RegistryPassword, fixture.RegistryPullPassword, pullAuth}
-	for _, r := range m.ofType(tPassword) {
-		out = append(out, fakePassword(r.Name, r.Inputs))
+	for _, r := range m.OfType(tPassword) {
+		out = append(out, mockstack.Password(r.Name, r.Inputs))
 	}
 	return out
 }
 
 func TestNoSecretReachesReleaseValuesOrCommandScripts(t *testing.T) {
 	m, _, _ := graph(t, nil)
-	secret := m.one(t, tSecret, "app-secret")
+	secret := m.One(t, tSecret, "app-secret")
 	sops := secret.Inputs["stringData"]
 	plain := secretsOf(m, t)
 	// The SOPS file's values too.
-	for _, v := range unwrap(sops).ObjectValue() {
-		plain = append(plain, unwrap(v).StringValue())
+	for _, v := range mockstack.Unwrap(sops).ObjectValue() {
+		plain = append(plain, mockstack.Unwrap(v).StringValue())
 	}
-	rel := m.one(t, tRelease, "release")
+	rel := m.One(t, tRelease, "release")
 	for _, check := range []struct {
 		what string
 		v    resource.PropertyValue
 	}{
 		{"release inputs", resource.NewProperty(rel.Inputs)},
-		{"remote build script", m.one(t, tRemote, "image").Inputs["create"]},
-		{"pgpool users script", m.one(t, tLocal, "database-pgpool-users").Inputs["create"]},
-		{"ingress", resource.NewProperty(m.one(t, tIngress, "ingress").Inputs)},
+		{"remote build script", m.One(t, tRemote, "image").Inputs["create"]},
+		{"pgpool users script", m.One(t, tLocal, "database-pgpool-users").Inputs["create"]},
+		{"ingress", resource.NewProperty(m.One(t, tIngress, "ingress").Inputs)},
 	} {
 		text := check.v.String()
 		for _, s := range plain {
@@ -226,13 +227,6 @@ func TestNoSecretReachesReleaseValuesOrCommandScripts(t *testing.T) {
 			}
 		}
 	}
-}
-
-func unwrap(v resource.PropertyValue) resource.PropertyValue {
-	for v.IsSecret() {
-		v = v.SecretValue().Element
-	}
-	return v
 }
 
 // bitnamiConfig switches the fixture's stack to bitnami's pgpool in railiance-platform.
@@ -261,7 +255,7 @@ const usersSecretID = "railiance-platform/inter-hub-pgpool-users"
 
 func decoded(t *testing.T, v resource.PropertyValue) string {
 	t.Helper()
-	b, err := base64.StdEncoding.DecodeString(unwrap(v).StringValue())
+	b, err := base64.StdEncoding.DecodeString(mockstack.Unwrap(v).StringValue())
 	if err != nil {
 		t.Fatalf("not base64: %v", err)
 	}
@@ -273,26 +267,26 @@ func decoded(t *testing.T, v resource.PropertyValue) string {
 
 func TestDatabaseArgsFromConfig(t *testing.T) {
 	m, _, _ := graph(t, func(c map[string]string) { c["inter-hub:database.passwordRotation"] = "2" })
-	if got := m.one(t, tRole, "database-role").Inputs["name"].StringValue(); got != "inter_hub" {
+	if got := m.One(t, tRole, "database-role").Inputs["name"].StringValue(); got != "inter_hub" {
 		t.Errorf("role name = %q", got)
 	}
-	db := m.one(t, tDatabase, "database-db").Inputs
+	db := m.One(t, tDatabase, "database-db").Inputs
 	if db["name"].StringValue() != "inter_hub" || db["owner"].StringValue() != "inter_hub" {
 		t.Errorf("database name, owner = %v, %v", db["name"], db["owner"])
 	}
-	if got := m.one(t, tPassword, "database-password").Inputs["keepers"].ObjectValue()["rotation"].StringValue(); got != "2" {
+	if got := m.One(t, tPassword, "database-password").Inputs["keepers"].ObjectValue()["rotation"].StringValue(); got != "2" {
 		t.Errorf("password keepers.rotation = %q", got)
 	}
 	// The fixture's pgpool is reached with pg_enc.
-	c := m.one(t, tLocal, "database-pgpool-users").Inputs
-	if !strings.HasPrefix(unwrap(c["stdin"]).StringValue(), "inter_hub:") {
+	c := m.One(t, tLocal, "database-pgpool-users").Inputs
+	if !strings.HasPrefix(mockstack.Unwrap(c["stdin"]).StringValue(), "inter_hub:") {
 		t.Error("stdin is not the role's inter_hub:<password> line")
 	}
 	env := c["environment"].ObjectValue()
 	if !strings.HasSuffix(env["PGPOOL_CONF"].StringValue(), "pgpool.conf") || !strings.HasSuffix(env["PGPOOL_KEYFILE"].StringValue(), "pgpoolkey") {
 		t.Errorf("environment = %v", env)
 	}
-	if len(m.ofType(tPatch)) != 0 {
+	if len(m.OfType(tPatch)) != 0 {
 		t.Error("pgenc mode restarts a pgpool Deployment")
 	}
 }
@@ -303,52 +297,47 @@ func TestBitnamiPgpoolArgsFromConfig(t *testing.T) {
 	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
 	bitnamiConfig(cfg)
-	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret(
+	m := &mockstack.Monitor{Existing: map[string]resource.PropertyMap{mockstack.ExistingKey(tSecret, usersSecretID): usersSecret(
 		"other_app;inter_hub", "other-app-password;stale-password", map[string]string{"note": "platform"})}}
 	m, _, _, err := runProgramOn(t, m, cfg, secrets, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(m.ofType(tLocal)) != 0 {
+	if len(m.OfType(tLocal)) != 0 {
 		t.Error("bitnami mode runs pg_enc")
 	}
-	if len(m.reads) != 1 || m.reads[0].Type != tSecret || m.reads[0].ReadRPC.GetId() != usersSecretID {
-		t.Fatalf("reads = %v, want the users Secret %s", m.reads, usersSecretID)
+	if len(m.Reads()) != 1 || m.Reads()[0].Type != tSecret || m.Reads()[0].ReadRPC.GetId() != usersSecretID {
+		t.Fatalf("reads = %v, want the users Secret %s", m.Reads(), usersSecretID)
 	}
-	read := m.reads[0].ReadRPC
+	read := m.Reads()[0].ReadRPC
 	if !strings.Contains(read.GetParent(), "inter-hub:database:Database::database") || !strings.Contains(read.GetProvider(), "::providers-kubernetes") {
 		t.Errorf("read: parent %q, provider %q", read.GetParent(), read.GetProvider())
 	}
-	patch := m.one(t, tSecretPatch, "database-pgpool-users")
+	patch := m.One(t, tSecretPatch, "database-pgpool-users")
 	md := patch.Inputs["metadata"].ObjectValue()
 	if md["name"].StringValue() != "inter-hub-pgpool-users" || md["namespace"].StringValue() != "railiance-platform" {
 		t.Errorf("users patch metadata = %v", md)
 	}
-	if got := decoded(t, unwrap(patch.Inputs["data"]).ObjectValue()["usernames"]); got != "other_app,inter_hub" {
+	if got := decoded(t, mockstack.Unwrap(patch.Inputs["data"]).ObjectValue()["usernames"]); got != "other_app,inter_hub" {
 		t.Errorf("usernames = %q", got)
 	}
-	restart := m.one(t, tPatch, "database-pgpool-restart")
+	restart := m.One(t, tPatch, "database-pgpool-restart")
 	if pmd := restart.Inputs["metadata"].ObjectValue(); pmd["name"].StringValue() != "pgpool" || pmd["namespace"].StringValue() != "railiance-platform" {
 		t.Errorf("restart metadata = %v", pmd)
 	}
-	rel := m.one(t, tRelease, "release")
+	rel := m.One(t, tRelease, "release")
 	if !slices.Contains(rel.RPC.GetDependencies(), restart.URN) {
 		t.Error("the release does not wait for the pgpool restart")
 	}
 	// No input of any registration in the whole graph holds the other app's password.
-	for _, r := range m.all() {
-		if r == patch {
-			continue
-		}
-		if strings.Contains(resource.NewProperty(r.Inputs).String(), "other-app-password") {
-			t.Errorf("%s %s holds the other app's password", r.Type, r.Name)
-		}
+	if held := m.Holding("other-app-password", patch); len(held) > 0 {
+		t.Errorf("%s hold the other app's password", held)
 	}
 }
 
 func TestSessionSecretArgsFromConfig(t *testing.T) {
 	m, _, _ := graph(t, func(c map[string]string) { c["inter-hub:session.rotation"] = "3" })
-	if got := m.one(t, tPassword, "session-secret-key").Inputs["keepers"].ObjectValue()["rotation"].StringValue(); got != "3" {
+	if got := m.One(t, tPassword, "session-secret-key").Inputs["keepers"].ObjectValue()["rotation"].StringValue(); got != "3" {
 		t.Errorf("keepers.rotation = %q", got)
 	}
 }
@@ -356,13 +345,13 @@ func TestSessionSecretArgsFromConfig(t *testing.T) {
 // The app Secret gets the database's URL, the session key and the SOPS file's values decrypted.
 func TestAppSecretArgsFromConfig(t *testing.T) {
 	m, _, _ := graph(t, nil)
-	s := m.one(t, tSecret, "app-secret")
+	s := m.One(t, tSecret, "app-secret")
 	if got := s.Inputs["metadata"].ObjectValue()["name"].StringValue(); got != "inter-hub-env" {
 		t.Errorf("secret name = %q", got)
 	}
-	values := unwrap(s.Inputs["stringData"]).ObjectValue()
-	get := func(k string) string { return unwrap(values[resource.PropertyKey(k)]).StringValue() }
-	db := fakePassword("database-password", m.one(t, tPassword, "database-password").Inputs)
+	values := mockstack.Unwrap(s.Inputs["stringData"]).ObjectValue()
+	get := func(k string) string { return mockstack.Unwrap(values[resource.PropertyKey(k)]).StringValue() }
+	db := mockstack.Password("database-password", m.One(t, tPassword, "database-password").Inputs)
 	if want := "postgresql://inter_hub:" + db + "@127.0.0.1:15432/inter_hub?sslmode=disable"; get("DATABASE_URL") != want {
 		t.Errorf("DATABASE_URL = %q, want %q", get("DATABASE_URL"), want)
 	}
@@ -376,7 +365,7 @@ func TestAppSecretArgsFromConfig(t *testing.T) {
 		t.Error("the SOPS file's INTERHUB_API_KEY is missing from the Secret")
 	}
 	for k := range values {
-		if strings.HasPrefix(unwrap(values[k]).StringValue(), "ENC[") {
+		if strings.HasPrefix(mockstack.Unwrap(values[k]).StringValue(), "ENC[") {
 			t.Errorf("%s still encrypted", k)
 		}
 	}
@@ -388,7 +377,7 @@ var pullAuth = base64.StdEncoding.EncodeToString([]byte(fixture.RegistryPullUser
 // The pull Secret holds the registry's read-only account, and the release gets its name only.
 func TestPullSecretArgsFromConfig(t *testing.T) {
 	m, _, _ := graph(t, nil)
-	s := m.one(t, tSecret, "pull-secret")
+	s := m.One(t, tSecret, "pull-secret")
 	md := s.Inputs["metadata"].ObjectValue()
 	if md["name"].StringValue() != "inter-hub-registry" || md["namespace"].StringValue() != "inter-hub" {
 		t.Errorf("pull secret metadata = %v", md)
@@ -396,8 +385,8 @@ func TestPullSecretArgsFromConfig(t *testing.T) {
 	var config struct {
 		Auths map[string]struct{ Username, Password, Auth string } `json:"auths"`
 	}
-	values := unwrap(s.Inputs["stringData"]).ObjectValue()
-	if err := json.Unmarshal([]byte(unwrap(values[".dockerconfigjson"]).StringValue()), &config); err != nil {
+	values := mockstack.Unwrap(s.Inputs["stringData"]).ObjectValue()
+	if err := json.Unmarshal([]byte(mockstack.Unwrap(values[".dockerconfigjson"]).StringValue()), &config); err != nil {
 		t.Fatalf(".dockerconfigjson: %v", err)
 	}
 	auth, ok := config.Auths["127.0.0.1:5443"]
@@ -413,7 +402,7 @@ func TestPullSecretArgsFromConfig(t *testing.T) {
 	}
 
 	// The release names the Secret, depends on it, and gets nothing else of it.
-	rel := m.one(t, tRelease, "release")
+	rel := m.One(t, tRelease, "release")
 	v := rel.Inputs["values"].ObjectValue()
 	if got := v["imagePullSecrets"].ArrayValue(); len(got) != 1 || got[0].StringValue() != "inter-hub-registry" {
 		t.Errorf("values.imagePullSecrets = %v, want [inter-hub-registry]", v["imagePullSecrets"])
@@ -422,18 +411,12 @@ func TestPullSecretArgsFromConfig(t *testing.T) {
 		t.Errorf("release does not depend on the pull secret (deps: %v)", rel.RPC.GetDependencies())
 	}
 	// No other registration holds the pull password, in any encoding.
-	for _, r := range m.all() {
-		if r == s {
-			continue
-		}
-		text := resource.NewProperty(r.Inputs).String()
-		for what, secret := range map[string]string{
-			"password": fixture.RegistryPullPassword, "auth": pullAuth,
-			"password (base64)": base64.StdEncoding.EncodeToString([]byte(fixture.RegistryPullPassword)),
-		} {
-			if strings.Contains(text, secret) {
-				t.Errorf("%s %s holds the pull %s", r.Type, r.Name, what)
-			}
+	for what, secret := range map[string]string{
+		"password": fixture.RegistryPullPassword, "auth": pullAuth,
+		"password (base64)": base64.StdEncoding.EncodeToString([]byte(fixture.RegistryPullPassword)),
+	} {
+		if held := m.Holding(secret, s); len(held) > 0 {
+			t.Errorf("%s hold the pull %s", held, what)
 		}
 	}
 }
@@ -441,8 +424,8 @@ func TestPullSecretArgsFromConfig(t *testing.T) {
 func TestImageBuildArgsFromConfig(t *testing.T) {
 	var cfg map[string]string
 	m, outs, _ := graph(t, func(c map[string]string) { cfg = c })
-	in := m.one(t, tRemote, "image").Inputs
-	conn := unwrap(in["connection"]).ObjectValue()
+	in := m.One(t, tRemote, "image").Inputs
+	conn := mockstack.Unwrap(in["connection"]).ObjectValue()
 	// The configured authorized_keys line, without its newline.
 	if conn["hostKey"].StringValue() != strings.TrimSpace(cfg["inter-hub:build.hostKey"]) || !strings.HasPrefix(conn["hostKey"].StringValue(), "ssh-ed25519 ") {
 		t.Errorf("host key not pinned: %v", conn["hostKey"])
@@ -451,7 +434,7 @@ func TestImageBuildArgsFromConfig(t *testing.T) {
 		t.Errorf("connection = %v", conn)
 	}
 	// The push account's password, not the pull account's.
-	if unwrap(in["stdin"]).StringValue() != fixture.RegistryPassword+"\n" {
+	if mockstack.Unwrap(in["stdin"]).StringValue() != fixture.RegistryPassword+"\n" {
 		t.Error("the registry password is not passed on stdin")
 	}
 	if got := in["triggers"].ArrayValue(); len(got) != 1 || got[0].StringValue() != "v1" {
@@ -463,7 +446,7 @@ func TestImageBuildArgsFromConfig(t *testing.T) {
 			t.Errorf("build command lacks %q", want)
 		}
 	}
-	if outs["image"] != fakeImage {
+	if outs["image"] != mockstack.Image {
 		t.Errorf("image output = %v", outs["image"])
 	}
 }
@@ -507,7 +490,7 @@ func TestIngressArgsFromConfig(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ing := m.one(t, tIngress, "ingress").Inputs
+			ing := m.One(t, tIngress, "ingress").Inputs
 			ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
 			for _, k := range []string{issuer, resolver} {
 				want, set := tc.annotations[k]
@@ -534,12 +517,12 @@ func TestIngressArgsFromConfig(t *testing.T) {
 				t.Errorf("rule = %v", rule)
 			}
 			if !tc.middleware {
-				if len(m.ofType(tMiddleware)) != 0 || len(m.ofType(tIngress)) != 1 {
+				if len(m.OfType(tMiddleware)) != 0 || len(m.OfType(tIngress)) != 1 {
 					t.Error("entrypoint mode creates a redirect middleware or a second ingress")
 				}
 			} else {
-				m.one(t, tMiddleware, "ingress-redirect-https")
-				hann := m.one(t, tIngress, "ingress-http").Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()
+				m.One(t, tMiddleware, "ingress-redirect-https")
+				hann := m.One(t, tIngress, "ingress-http").Inputs["metadata"].ObjectValue()["annotations"].ObjectValue()
 				if got := hann["traefik.ingress.kubernetes.io/router.middlewares"].StringValue(); got != "inter-hub-inter-hub-redirect-https@kubernetescrd" {
 					t.Errorf("http ingress middlewares = %q", got)
 				}
@@ -576,11 +559,11 @@ func TestGateChecksArePresentAndRecorded(t *testing.T) {
 	if want := []string{"nodes", "traefik", "certificates", "pgpool", "pgpoolUsers", "postgres", "postgresTLS", "registry", "registryOwner", "buildHost", "imageContract"}; !slices.Equal(names, want) {
 		t.Errorf("gate checks = %v, want %v", names, want)
 	}
-	g := m.one(t, "inter-hub:gate:Gate", "gate")
+	g := m.One(t, "inter-hub:gate:Gate", "gate")
 	if g.Custom {
 		t.Error("gate is not a component")
 	}
-	if len(m.ofType(tNamespace)) != 1 {
+	if len(m.OfType(tNamespace)) != 1 {
 		t.Error("namespace missing")
 	}
 }
@@ -605,7 +588,7 @@ func TestFailingGateRegistersNothing(t *testing.T) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
 	}
-	if n := len(m.all()); n != 0 {
+	if n := len(m.All()); n != 0 {
 		t.Errorf("%d resources registered despite the failing gate", n)
 	}
 }
@@ -621,10 +604,10 @@ func TestImageContractFailureStopsBeforeTheRelease(t *testing.T) {
 	if want := "the built image failed its contract check, the release was not changed: the migration command migrate"; !strings.Contains(err.Error(), want) {
 		t.Errorf("error lacks %q:\n%v", want, err)
 	}
-	if n := len(m.ofType(tRelease)); n != 0 {
+	if n := len(m.OfType(tRelease)); n != 0 {
 		t.Errorf("%d releases registered with an image that failed its contract", n)
 	}
-	if n := len(m.ofType("command:remote:Command")); n != 1 {
+	if n := len(m.OfType("command:remote:Command")); n != 1 {
 		t.Errorf("%d build commands registered, want the build that made the image", n)
 	}
 }
@@ -638,7 +621,7 @@ func TestImageContractOffChecksNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.one(t, tRelease, "release")
+	m.One(t, tRelease, "release")
 	for _, c := range gate.checks {
 		if c.Name == "imageContract" && c.Enabled {
 			t.Error("the image contract check is enabled with gate.imageContract false")
@@ -650,7 +633,7 @@ func TestStackOutputs(t *testing.T) {
 	_, outs, secret := graph(t, nil)
 	want := map[string]any{
 		"url":             "https://inter-hub.localhost",
-		"image":           fakeImage,
+		"image":           mockstack.Image,
 		"releaseRevision": 1,
 		"namespace":       "inter-hub",
 		"databaseName":    "inter_hub",
@@ -706,7 +689,7 @@ func TestBitnamiGateChecksAddressTheConfiguredPgpool(t *testing.T) {
 	}
 	cfg["inter-hub:gate.pgpool"] = "false"
 	gate = &gateRecorder{}
-	m := &mocks{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret("", "", nil)}}
+	m := &mockstack.Monitor{Existing: map[string]resource.PropertyMap{mockstack.ExistingKey(tSecret, usersSecretID): usersSecret("", "", nil)}}
 	if _, _, _, err := runProgramOn(t, m, cfg, secrets, gate); err != nil {
 		t.Fatal(err)
 	}
@@ -794,7 +777,7 @@ func TestUnreachableRailianceListsEveryUnverifiedAssumption(t *testing.T) {
 	if n := strings.Count(msg, "\n    unverified: "); n != len(gate.checks) {
 		t.Errorf("%d unverified lines for %d checks:\n%s", n, len(gate.checks), msg)
 	}
-	if n := len(m.all()); n != 0 {
+	if n := len(m.All()); n != 0 {
 		t.Errorf("%d resources registered", n)
 	}
 	t.Logf("the report:\n%s", msg)

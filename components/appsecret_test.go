@@ -1,6 +1,7 @@
 package components
 
 import (
+	"github.com/coulomb-social/inter-hub-deploy/test/support/mockstack"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -12,9 +13,9 @@ func TestAppSecretValuesAreSecret(t *testing.T) {
 		databaseURL = "postgresql://hub:pw@pgpool:5432/hub?sslmode=require"
 		session     = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 	)
-	rec := &recorder{}
+	rec := &mockstack.Monitor{}
 	// Plain inputs: the Secret's values must be secret whatever the inputs were.
-	if err := rec.run(func(ctx *pulumi.Context) error {
+	if err := rec.Run(func(ctx *pulumi.Context) error {
 		_, err := NewAppSecret(ctx, "app-secret", &AppSecretArgs{
 			Namespace: pulumi.String("apps"), Name: "hub-env",
 			Values: map[string]string{"INTERHUB_API_KEY": "api-key"}, Source: "env.sops.yaml",
@@ -25,7 +26,7 @@ func TestAppSecretValuesAreSecret(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	s := rec.one(t, tSecret, "app-secret")
+	s := rec.One(t, tSecret, "app-secret")
 	if got := s.Inputs["metadata"].ObjectValue()["name"].StringValue(); got != "hub-env" {
 		t.Errorf("secret name = %q", got)
 	}
@@ -33,8 +34,8 @@ func TestAppSecretValuesAreSecret(t *testing.T) {
 	if !data.IsSecret() {
 		t.Fatal("stringData is not secret")
 	}
-	values := unwrap(data).ObjectValue()
-	get := func(k string) string { return unwrap(values[resource.PropertyKey(k)]).StringValue() }
+	values := mockstack.Unwrap(data).ObjectValue()
+	get := func(k string) string { return mockstack.Unwrap(values[resource.PropertyKey(k)]).StringValue() }
 	if get("DATABASE_URL") != databaseURL {
 		t.Errorf("DATABASE_URL = %q, want %q", get("DATABASE_URL"), databaseURL)
 	}

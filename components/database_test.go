@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/base64"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/mockstack"
 	"maps"
 	"regexp"
 	"slices"
@@ -16,8 +17,8 @@ import (
 const roleName, databaseName = "hub_role", "hub_db"
 
 // runDatabase registers a Database with the given pgpool step on rec.
-func runDatabase(rec *recorder, p PgpoolArgs) error {
-	return rec.run(func(ctx *pulumi.Context) error {
+func runDatabase(rec *mockstack.Monitor, p PgpoolArgs) error {
+	return rec.Run(func(ctx *pulumi.Context) error {
 		_, err := NewDatabase(ctx, "database", &DatabaseArgs{
 			RoleName: roleName, DatabaseName: databaseName, PasswordRotation: 2, Pgpool: p,
 			App: Endpoint{Host: "pgpool.platform.svc", Port: 5432, SSLMode: "require"},
@@ -27,11 +28,11 @@ func runDatabase(rec *recorder, p PgpoolArgs) error {
 }
 
 func TestRoleAndDatabaseAreProtected(t *testing.T) {
-	rec := &recorder{}
+	rec := &mockstack.Monitor{}
 	if err := runDatabase(rec, PgpoolArgs{Mode: PgpoolNone}); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range []*registration{rec.one(t, tRole, "database-role"), rec.one(t, tDatabase, "database-db")} {
+	for _, r := range []*mockstack.Resource{rec.One(t, tRole, "database-role"), rec.One(t, tDatabase, "database-db")} {
 		if !r.RPC.GetProtect() {
 			t.Errorf("%s is not protected", r.Type)
 		}
@@ -39,7 +40,7 @@ func TestRoleAndDatabaseAreProtected(t *testing.T) {
 			t.Errorf("%s is not retained on delete", r.Type)
 		}
 	}
-	role := rec.one(t, tRole, "database-role").Inputs
+	role := rec.One(t, tRole, "database-role").Inputs
 	for k, want := range map[string]bool{"login": true, "superuser": false, "createRole": false, "createDatabase": false} {
 		if got := role[resource.PropertyKey(k)]; !got.IsBool() || got.BoolValue() != want {
 			t.Errorf("role %s = %v, want %v", k, got, want)
@@ -48,10 +49,10 @@ func TestRoleAndDatabaseAreProtected(t *testing.T) {
 	if !role["password"].IsSecret() {
 		t.Error("role password is not secret")
 	}
-	if got := rec.one(t, tDatabase, "database-db").Inputs["owner"].StringValue(); got != roleName {
+	if got := rec.One(t, tDatabase, "database-db").Inputs["owner"].StringValue(); got != roleName {
 		t.Errorf("database owner = %q", got)
 	}
-	pw := rec.one(t, tPassword, "database-password").Inputs
+	pw := rec.One(t, tPassword, "database-password").Inputs
 	if got := pw["overrideSpecial"].StringValue(); strings.ContainsAny(got, ",; \t:") {
 		t.Errorf("password specials %q include a character bitnami or pool_passwd split on", got)
 	}
@@ -61,12 +62,12 @@ func TestRoleAndDatabaseAreProtected(t *testing.T) {
 }
 
 func TestPgEncStepPassesThePasswordOnStdin(t *testing.T) {
-	rec := &recorder{}
+	rec := &mockstack.Monitor{}
 	if err := runDatabase(rec, PgpoolArgs{Mode: PgpoolPgEnc, Conf: "/etc/pgpool/pgpool.conf", KeyFile: "/etc/pgpool/pgpoolkey"}); err != nil {
 		t.Fatal(err)
 	}
-	c := rec.one(t, tLocal, "database-pgpool-users").Inputs
-	if !c["stdin"].IsSecret() || !strings.HasPrefix(unwrap(c["stdin"]).StringValue(), roleName+":") {
+	c := rec.One(t, tLocal, "database-pgpool-users").Inputs
+	if !c["stdin"].IsSecret() || !strings.HasPrefix(mockstack.Unwrap(c["stdin"]).StringValue(), roleName+":") {
 		t.Errorf("stdin = %v, want the secret %s:<password> line", c["stdin"], roleName)
 	}
 	if !strings.Contains(c["create"].StringValue(), "pg_enc -m -f \"$PGPOOL_CONF\" -k \"$PGPOOL_KEYFILE\" -i /dev/stdin") {
@@ -85,7 +86,7 @@ func TestPgEncStepPassesThePasswordOnStdin(t *testing.T) {
 	if c["logging"].StringValue() != "none" {
 		t.Errorf("logging = %v", c["logging"])
 	}
-	if len(rec.ofType(tPatch)) != 0 {
+	if len(rec.OfType(tPatch)) != 0 {
 		t.Error("pgenc mode restarts a pgpool Deployment")
 	}
 }
@@ -109,7 +110,7 @@ func usersSecret(usernames, passwords string, extra map[string]string) resource.
 
 func decoded(t *testing.T, v resource.PropertyValue) string {
 	t.Helper()
-	b, err := base64.StdEncoding.DecodeString(unwrap(v).StringValue())
+	b, err := base64.StdEncoding.DecodeString(mockstack.Unwrap(v).StringValue())
 	if err != nil {
 		t.Fatalf("not base64: %v", err)
 	}
@@ -119,27 +120,27 @@ func decoded(t *testing.T, v resource.PropertyValue) string {
 func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
 	// Another app's entry first, then this role with a password of an earlier rotation, and a
 	// key of the platform's own.
-	rec := &recorder{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret(
+	rec := &mockstack.Monitor{Existing: map[string]resource.PropertyMap{mockstack.ExistingKey(tSecret, usersSecretID): usersSecret(
 		"other_app;"+roleName, "other-app-password;stale-password", map[string]string{"note": "platform"})}}
 	if err := runDatabase(rec, bitnamiPgpool); err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.ofType(tLocal)) != 0 {
+	if len(rec.OfType(tLocal)) != 0 {
 		t.Error("bitnami mode runs pg_enc")
 	}
-	for _, r := range rec.ofType(tSecret) {
+	for _, r := range rec.OfType(tSecret) {
 		if r.Name == "database-pgpool-users" {
 			t.Error("the users Secret is written whole")
 		}
 	}
-	if len(rec.reads) != 1 || rec.reads[0].Type != tSecret || rec.reads[0].ReadRPC.GetId() != usersSecretID {
-		t.Fatalf("reads = %v, want the users Secret %s", rec.reads, usersSecretID)
+	if len(rec.Reads()) != 1 || rec.Reads()[0].Type != tSecret || rec.Reads()[0].ReadRPC.GetId() != usersSecretID {
+		t.Fatalf("reads = %v, want the users Secret %s", rec.Reads(), usersSecretID)
 	}
-	if parent := rec.reads[0].ReadRPC.GetParent(); !strings.Contains(parent, "inter-hub:database:Database::database") {
+	if parent := rec.Reads()[0].ReadRPC.GetParent(); !strings.Contains(parent, "inter-hub:database:Database::database") {
 		t.Errorf("read: parent %q", parent)
 	}
 
-	patch := rec.one(t, tSecretPatch, "database-pgpool-users")
+	patch := rec.One(t, tSecretPatch, "database-pgpool-users")
 	md := patch.Inputs["metadata"].ObjectValue()
 	ann := md["annotations"].ObjectValue()
 	if md["name"].StringValue() != "inter-hub-pgpool-users" || md["namespace"].StringValue() != "railiance-platform" ||
@@ -155,11 +156,11 @@ func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
 	if !patch.Inputs["data"].IsSecret() {
 		t.Fatal("the patch's data is not secret")
 	}
-	data := unwrap(patch.Inputs["data"]).ObjectValue()
+	data := mockstack.Unwrap(patch.Inputs["data"]).ObjectValue()
 	if len(data) != 2 {
 		t.Errorf("patch data keys = %v, want only usernames and passwords", slices.Collect(maps.Keys(data)))
 	}
-	ours := fakePassword("database-password")
+	ours := mockstack.Password("database-password", rec.One(t, tPassword, "database-password").Inputs)
 	if got := decoded(t, data["usernames"]); got != "other_app,"+roleName {
 		t.Errorf("usernames = %q, want the other app's entry kept in place and ours", got)
 	}
@@ -169,13 +170,13 @@ func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
 	if !patch.RPC.GetRetainOnDelete() {
 		t.Error("users patch is not retained on delete: deleting it would relinquish every app's entry")
 	}
-	for _, dep := range []*registration{rec.one(t, tRole, "database-role"), rec.one(t, tDatabase, "database-db")} {
+	for _, dep := range []*mockstack.Resource{rec.One(t, tRole, "database-role"), rec.One(t, tDatabase, "database-db")} {
 		if !slices.Contains(patch.RPC.GetDependencies(), dep.URN) {
 			t.Errorf("the users patch does not wait for %s", dep.URN)
 		}
 	}
 
-	restart := rec.one(t, tPatch, "database-pgpool-restart")
+	restart := rec.One(t, tPatch, "database-pgpool-restart")
 	pmd := restart.Inputs["metadata"].ObjectValue()
 	if pmd["name"].StringValue() != "pgpool" || pmd["annotations"].ObjectValue()["pulumi.com/patchFieldManager"].StringValue() != "inter-hub-pgpool-users" {
 		t.Errorf("restart metadata = %v", pmd)
@@ -188,19 +189,14 @@ func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
 		t.Error("the restart does not wait for the users patch")
 	}
 	// No input of any other registration holds the other app's password.
-	for _, r := range rec.all() {
-		if r == patch {
-			continue
-		}
-		if strings.Contains(resource.NewProperty(r.Inputs).String(), "other-app-password") {
-			t.Errorf("%s %s holds the other app's password", r.Type, r.Name)
-		}
+	if held := rec.Holding("other-app-password", patch); len(held) > 0 {
+		t.Errorf("%s hold the other app's password", held)
 	}
 }
 
 // A Secret pgpool could not read (lists of different lengths) stops the deployment with its name.
 func TestBitnamiStepRefusesUnevenUserLists(t *testing.T) {
-	rec := &recorder{existing: map[string]resource.PropertyMap{existingKey(tSecret, usersSecretID): usersSecret("a,b", "pa", nil)}}
+	rec := &mockstack.Monitor{Existing: map[string]resource.PropertyMap{mockstack.ExistingKey(tSecret, usersSecretID): usersSecret("a,b", "pa", nil)}}
 	err := runDatabase(rec, bitnamiPgpool)
 	if err == nil || !strings.Contains(err.Error(), "pgpool users secret "+usersSecretID+": the usernames and passwords lists differ in length (2 and 1)") {
 		t.Errorf("error = %v", err)

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"github.com/coulomb-social/inter-hub-deploy/test/support/mockstack"
 	"slices"
 	"strings"
 	"testing"
@@ -17,11 +18,11 @@ func buildArgs(prebuilt string) *ImageBuildArgs {
 	}
 }
 
-func runBuild(t *testing.T, args *ImageBuildArgs) (*recorder, string, error) {
+func runBuild(t *testing.T, args *ImageBuildArgs) (*mockstack.Monitor, string, error) {
 	t.Helper()
-	rec := &recorder{}
+	rec := &mockstack.Monitor{}
 	var image string
-	err := rec.run(func(ctx *pulumi.Context) error {
+	err := rec.Run(func(ctx *pulumi.Context) error {
 		b, err := NewImageBuild(ctx, "image", args)
 		if err != nil {
 			return err
@@ -44,7 +45,7 @@ func TestImageBuildPrebuiltIgnoresEveryInput(t *testing.T) {
 	if image != prebuilt {
 		t.Errorf("image = %q, want the prebuilt %q", image, prebuilt)
 	}
-	cmd := rec.one(t, tRemote, "image")
+	cmd := rec.One(t, tRemote, "image")
 	for key := range cmd.Inputs {
 		if !slices.Contains(cmd.RPC.GetIgnoreChanges(), string(key)) {
 			t.Errorf("input %q of the build command is not ignored: a change to it would connect to the build host", key)
@@ -55,11 +56,11 @@ func TestImageBuildPrebuiltIgnoresEveryInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ignored := rec.one(t, tRemote, "image").RPC.GetIgnoreChanges(); len(ignored) != 0 {
+	if ignored := rec.One(t, tRemote, "image").RPC.GetIgnoreChanges(); len(ignored) != 0 {
 		t.Errorf("a build that must run ignores changes to %v", ignored)
 	}
-	if image != builtImage {
-		t.Errorf("image = %q, want the command's %q", image, builtImage)
+	if image != mockstack.Image {
+		t.Errorf("image = %q, want the command's %q", image, mockstack.Image)
 	}
 
 	if _, _, err := runBuild(t, buildArgs("inter-hub:latest")); err == nil || !strings.Contains(err.Error(), `prebuilt image "inter-hub:latest"`) {
@@ -73,18 +74,18 @@ func TestImageBuildCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := rec.one(t, tRemote, "image").Inputs
+	in := rec.One(t, tRemote, "image").Inputs
 	if !in["connection"].IsSecret() {
 		t.Error("connection (with the private key) is not secret")
 	}
-	conn := unwrap(in["connection"]).ObjectValue()
+	conn := mockstack.Unwrap(in["connection"]).ObjectValue()
 	if conn["hostKey"].StringValue() != args.HostKey || !strings.HasPrefix(conn["hostKey"].StringValue(), "ssh-ed25519 ") {
 		t.Errorf("host key not pinned: %v", conn["hostKey"])
 	}
 	if conn["port"].NumberValue() != 2222 || conn["host"].StringValue() != "127.0.0.1" {
 		t.Errorf("connection = %v", conn)
 	}
-	if !in["stdin"].IsSecret() || unwrap(in["stdin"]).StringValue() != "pw\n" {
+	if !in["stdin"].IsSecret() || mockstack.Unwrap(in["stdin"]).StringValue() != "pw\n" {
 		t.Error("the registry password is not passed as a secret on stdin")
 	}
 	if got := in["triggers"].ArrayValue(); len(got) != 1 || got[0].StringValue() != args.Revision {
@@ -100,7 +101,7 @@ func TestImageBuildCommand(t *testing.T) {
 			t.Errorf("build command lacks %q", want)
 		}
 	}
-	if image != builtImage {
-		t.Errorf("image = %v, want the command's %v", image, builtImage)
+	if image != mockstack.Image {
+		t.Errorf("image = %v, want the command's %v", image, mockstack.Image)
 	}
 }

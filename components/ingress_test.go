@@ -1,6 +1,7 @@
 package components
 
 import (
+	"github.com/coulomb-social/inter-hub-deploy/test/support/mockstack"
 	"strings"
 	"testing"
 
@@ -9,15 +10,15 @@ import (
 
 // runIngress registers an Ingress for hub.example.org in the namespace apps, with the TLS and
 // redirect settings that change makes, and returns what it registered.
-func runIngress(t *testing.T, change func(a *IngressArgs)) *recorder {
+func runIngress(t *testing.T, change func(a *IngressArgs)) *mockstack.Monitor {
 	t.Helper()
 	args := &IngressArgs{
 		Namespace: pulumi.String("apps"), Name: "hub", Host: "hub.example.org", ClassName: "traefik",
 		ServiceName: "hub-web", ServicePort: "http", Redirect: RedirectMiddleware,
 	}
 	change(args)
-	rec := &recorder{}
-	if err := rec.run(func(ctx *pulumi.Context) error {
+	rec := &mockstack.Monitor{}
+	if err := rec.Run(func(ctx *pulumi.Context) error {
 		_, err := NewIngress(ctx, "ingress", args)
 		return err
 	}); err != nil {
@@ -28,7 +29,7 @@ func runIngress(t *testing.T, change func(a *IngressArgs)) *recorder {
 
 func TestIngress(t *testing.T) {
 	rec := runIngress(t, func(a *IngressArgs) { a.TLS = TLS{TLSFromSecret, "hub-cert"} })
-	ing := rec.one(t, tIngress, "ingress").Inputs
+	ing := rec.One(t, tIngress, "ingress").Inputs
 	md := ing["metadata"].ObjectValue()
 	ann := md["annotations"].ObjectValue()
 	if ann["traefik.ingress.kubernetes.io/router.entrypoints"].StringValue() != "websecure" ||
@@ -51,11 +52,11 @@ func TestIngress(t *testing.T) {
 		t.Errorf("rule = %v", rule)
 	}
 
-	mw := rec.one(t, tMiddleware, "ingress-redirect-https").Inputs
+	mw := rec.One(t, tMiddleware, "ingress-redirect-https").Inputs
 	if mw["spec"].ObjectValue()["redirectScheme"].ObjectValue()["scheme"].StringValue() != "https" {
 		t.Errorf("middleware = %v", mw)
 	}
-	httpIng := rec.one(t, tIngress, "ingress-http").Inputs
+	httpIng := rec.One(t, tIngress, "ingress-http").Inputs
 	hann := httpIng["metadata"].ObjectValue()["annotations"].ObjectValue()
 	if hann["traefik.ingress.kubernetes.io/router.entrypoints"].StringValue() != "web" ||
 		hann["traefik.ingress.kubernetes.io/router.middlewares"].StringValue() != "apps-hub-redirect-https@kubernetescrd" {
@@ -71,7 +72,7 @@ func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 		a.TLS = TLS{TLSFromClusterIssuer, "letsencrypt-prod"}
 		a.Redirect = RedirectEntrypoint
 	})
-	ing := rec.one(t, tIngress, "ingress").Inputs
+	ing := rec.One(t, tIngress, "ingress").Inputs
 	ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
 	if ann["cert-manager.io/cluster-issuer"].StringValue() != "letsencrypt-prod" {
 		t.Errorf("annotations = %v", ann)
@@ -80,7 +81,7 @@ func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 	if got := ing["spec"].ObjectValue()["tls"].ArrayValue()[0].ObjectValue()["secretName"].StringValue(); got != "hub-tls" {
 		t.Errorf("secretName = %q", got)
 	}
-	if len(rec.ofType(tMiddleware)) != 0 || len(rec.ofType(tIngress)) != 1 {
+	if len(rec.OfType(tMiddleware)) != 0 || len(rec.OfType(tIngress)) != 1 {
 		t.Error("entrypoint mode creates a redirect middleware or a second ingress")
 	}
 }
@@ -88,7 +89,7 @@ func TestIngressWithClusterIssuerAndEntrypointRedirect(t *testing.T) {
 // With Traefik's resolver the Ingress names it and no Secret.
 func TestIngressWithTraefiksCertResolver(t *testing.T) {
 	rec := runIngress(t, func(a *IngressArgs) { a.TLS = TLS{TLSFromCertResolver, "le"} })
-	ing := rec.one(t, tIngress, "ingress").Inputs
+	ing := rec.One(t, tIngress, "ingress").Inputs
 	ann := ing["metadata"].ObjectValue()["annotations"].ObjectValue()
 	if got := ann["traefik.ingress.kubernetes.io/router.tls.certresolver"]; !got.IsString() || got.StringValue() != "le" {
 		t.Errorf("annotations = %v", ann)
@@ -105,7 +106,7 @@ func TestIngressWithTraefiksCertResolver(t *testing.T) {
 // drops an Ingress whose named Secret does not exist.
 func TestIngressWithTraefiksDefaultCertificate(t *testing.T) {
 	rec := runIngress(t, func(a *IngressArgs) { a.TLS = TLS{Source: TLSFromDefaultCertificate} })
-	ing := rec.one(t, tIngress, "ingress").Inputs
+	ing := rec.One(t, tIngress, "ingress").Inputs
 	tls := ing["spec"].ObjectValue()["tls"].ArrayValue()
 	if len(tls) != 1 {
 		t.Fatalf("tls = %v", tls)
@@ -135,8 +136,8 @@ func TestIngressRefusesAnIncompleteTLSSource(t *testing.T) {
 		{TLS{Source: TLSFromCertResolver}, "ingress ingress: the TLS source certResolver needs a name"},
 		{TLS{TLSFromDefaultCertificate, "wildcard"}, `ingress ingress: the default certificate takes no name ("wildcard")`},
 	} {
-		rec := &recorder{}
-		err := rec.run(func(ctx *pulumi.Context) error {
+		rec := &mockstack.Monitor{}
+		err := rec.Run(func(ctx *pulumi.Context) error {
 			_, err := NewIngress(ctx, "ingress", &IngressArgs{
 				Namespace: pulumi.String("apps"), Name: "hub", Host: "hub.example.org", ClassName: "traefik",
 				ServiceName: "hub-web", ServicePort: "http", Redirect: RedirectMiddleware, TLS: tc.tls,
@@ -146,8 +147,8 @@ func TestIngressRefusesAnIncompleteTLSSource(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: got %v, want %q", tc.tls, err, tc.want)
 		}
-		if len(rec.all()) != 0 {
-			t.Errorf("%+v: registered %d resources", tc.tls, len(rec.all()))
+		if len(rec.All()) != 0 {
+			t.Errorf("%+v: registered %d resources", tc.tls, len(rec.All()))
 		}
 	}
 }

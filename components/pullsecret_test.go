@@ -3,12 +3,12 @@ package components
 import (
 	"encoding/base64"
 	"encoding/json"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/mockstack"
 	"maps"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -49,7 +49,7 @@ func TestPullSecretRefusesIncompleteAccounts(t *testing.T) {
 		{&PullSecretArgs{Name: "x-registry", Registry: "r", Username: "a:b", Password: pulumi.String("p")}, `pull secret x-registry: registry user "a:b" contains a colon`},
 		{&PullSecretArgs{Name: "x-registry", Registry: "r", Username: "u"}, "pull secret x-registry: no registry password"},
 	} {
-		err := (&recorder{}).run(func(ctx *pulumi.Context) error {
+		err := (&mockstack.Monitor{}).Run(func(ctx *pulumi.Context) error {
 			_, err := NewPullSecret(ctx, "pull-secret", tc.args)
 			return err
 		})
@@ -62,8 +62,8 @@ func TestPullSecretRefusesIncompleteAccounts(t *testing.T) {
 func TestPullSecret(t *testing.T) {
 	const user, password = "interhub-pull", "pull-password"
 	auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
-	rec := &recorder{}
-	err := rec.run(func(ctx *pulumi.Context) error {
+	rec := &mockstack.Monitor{}
+	err := rec.Run(func(ctx *pulumi.Context) error {
 		// A plain password: the Secret's data must be secret whatever the input was.
 		_, err := NewPullSecret(ctx, "pull-secret", &PullSecretArgs{
 			Namespace: pulumi.String("apps"), Name: "hub-registry",
@@ -74,7 +74,7 @@ func TestPullSecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := rec.one(t, tSecret, "pull-secret")
+	s := rec.One(t, tSecret, "pull-secret")
 	md := s.Inputs["metadata"].ObjectValue()
 	if md["name"].StringValue() != "hub-registry" || md["namespace"].StringValue() != "apps" {
 		t.Errorf("pull secret metadata = %v", md)
@@ -89,14 +89,14 @@ func TestPullSecret(t *testing.T) {
 	if !data.IsSecret() {
 		t.Fatal("pull secret stringData is not secret")
 	}
-	values := unwrap(data).ObjectValue()
+	values := mockstack.Unwrap(data).ObjectValue()
 	if len(values) != 1 {
 		t.Errorf("pull secret keys = %v, want only .dockerconfigjson", values)
 	}
 	var config struct {
 		Auths map[string]struct{ Username, Password, Auth string } `json:"auths"`
 	}
-	if err := json.Unmarshal([]byte(unwrap(values[".dockerconfigjson"]).StringValue()), &config); err != nil {
+	if err := json.Unmarshal([]byte(mockstack.Unwrap(values[".dockerconfigjson"]).StringValue()), &config); err != nil {
 		t.Fatalf(".dockerconfigjson: %v", err)
 	}
 	a, ok := config.Auths["registry.example.org:5443"]
@@ -110,18 +110,12 @@ func TestPullSecret(t *testing.T) {
 		t.Error("auths auth is not base64 of user:password")
 	}
 	// No other registration holds the password, in any encoding.
-	for _, r := range rec.all() {
-		if r == s {
-			continue
-		}
-		text := resource.NewProperty(r.Inputs).String()
-		for what, secret := range map[string]string{
-			"password": password, "auth": auth,
-			"password (base64)": base64.StdEncoding.EncodeToString([]byte(password)),
-		} {
-			if strings.Contains(text, secret) {
-				t.Errorf("%s %s holds the pull %s", r.Type, r.Name, what)
-			}
+	for what, secret := range map[string]string{
+		"password": password, "auth": auth,
+		"password (base64)": base64.StdEncoding.EncodeToString([]byte(password)),
+	} {
+		if held := rec.Holding(secret, s); len(held) > 0 {
+			t.Errorf("%s hold the pull %s", held, what)
 		}
 	}
 }
