@@ -241,26 +241,12 @@ func bitnamiConfig(c map[string]string) {
 
 // usersSecret is the platform's users Secret as the cluster holds it (data base64-encoded).
 func usersSecret(usernames, passwords string, extra map[string]string) resource.PropertyMap {
-	data := resource.PropertyMap{
-		"usernames": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(usernames))),
-		"passwords": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(passwords))),
-	}
-	for k, v := range extra {
-		data[resource.PropertyKey(k)] = resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(v)))
-	}
-	return resource.PropertyMap{"kind": resource.NewProperty("Secret"), "data": resource.NewProperty(data)}
+	data := map[string]string{"usernames": usernames, "passwords": passwords}
+	maps.Copy(data, extra)
+	return mockstack.SecretState(data)
 }
 
 const usersSecretID = "railiance-platform/inter-hub-pgpool-users"
-
-func decoded(t *testing.T, v resource.PropertyValue) string {
-	t.Helper()
-	b, err := base64.StdEncoding.DecodeString(mockstack.Unwrap(v).StringValue())
-	if err != nil {
-		t.Fatalf("not base64: %v", err)
-	}
-	return string(b)
-}
 
 // The ...ArgsFromConfig tests check how the program wires the configuration into each component;
 // what a component makes of its arguments is tested beside it, in components/.
@@ -318,7 +304,7 @@ func TestBitnamiPgpoolArgsFromConfig(t *testing.T) {
 	if md["name"].StringValue() != "inter-hub-pgpool-users" || md["namespace"].StringValue() != "railiance-platform" {
 		t.Errorf("users patch metadata = %v", md)
 	}
-	if got := decoded(t, mockstack.Unwrap(patch.Inputs["data"]).ObjectValue()["usernames"]); got != "other_app,inter_hub" {
+	if got := mockstack.Decoded(t, mockstack.Unwrap(patch.Inputs["data"]).ObjectValue()["usernames"]); got != "other_app,inter_hub" {
 		t.Errorf("usernames = %q", got)
 	}
 	restart := m.One(t, tPatch, "database-pgpool-restart")

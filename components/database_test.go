@@ -1,7 +1,6 @@
 package components
 
 import (
-	"encoding/base64"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/mockstack"
 	"maps"
 	"regexp"
@@ -98,23 +97,9 @@ const usersSecretID = "railiance-platform/inter-hub-pgpool-users"
 
 // usersSecret is the platform's users Secret as the cluster holds it (data base64-encoded).
 func usersSecret(usernames, passwords string, extra map[string]string) resource.PropertyMap {
-	data := resource.PropertyMap{
-		"usernames": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(usernames))),
-		"passwords": resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(passwords))),
-	}
-	for k, v := range extra {
-		data[resource.PropertyKey(k)] = resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(v)))
-	}
-	return resource.PropertyMap{"kind": resource.NewProperty("Secret"), "data": resource.NewProperty(data)}
-}
-
-func decoded(t *testing.T, v resource.PropertyValue) string {
-	t.Helper()
-	b, err := base64.StdEncoding.DecodeString(mockstack.Unwrap(v).StringValue())
-	if err != nil {
-		t.Fatalf("not base64: %v", err)
-	}
-	return string(b)
+	data := map[string]string{"usernames": usernames, "passwords": passwords}
+	maps.Copy(data, extra)
+	return mockstack.SecretState(data)
 }
 
 func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
@@ -161,10 +146,10 @@ func TestBitnamiStepMergesTheUsersSecretAndRestartsPgpool(t *testing.T) {
 		t.Errorf("patch data keys = %v, want only usernames and passwords", slices.Collect(maps.Keys(data)))
 	}
 	ours := mockstack.Password("database-password", rec.One(t, tPassword, "database-password").Inputs)
-	if got := decoded(t, data["usernames"]); got != "other_app,"+roleName {
+	if got := mockstack.Decoded(t, data["usernames"]); got != "other_app,"+roleName {
 		t.Errorf("usernames = %q, want the other app's entry kept in place and ours", got)
 	}
-	if got := decoded(t, data["passwords"]); got != "other-app-password,"+ours {
+	if got := mockstack.Decoded(t, data["passwords"]); got != "other-app-password,"+ours {
 		t.Errorf("passwords = %q, want the other app's password as it was and our new one", got)
 	}
 	if !patch.RPC.GetRetainOnDelete() {

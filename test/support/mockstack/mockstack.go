@@ -6,6 +6,7 @@ package mockstack
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"sync"
@@ -209,4 +210,24 @@ next:
 		}
 	}
 	return out
+}
+
+// SecretState is a core/v1 Secret as the cluster holds it, its data base64-encoded: an
+// Existing object for a read.
+func SecretState(data map[string]string) resource.PropertyMap {
+	encoded := resource.PropertyMap{}
+	for k, v := range data {
+		encoded[resource.PropertyKey(k)] = resource.NewProperty(base64.StdEncoding.EncodeToString([]byte(v)))
+	}
+	return resource.PropertyMap{"kind": resource.NewProperty("Secret"), "data": resource.NewProperty(encoded)}
+}
+
+// Decoded is a Secret's data value, base64-decoded.
+func Decoded(t testing.TB, v resource.PropertyValue) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(Unwrap(v).StringValue())
+	if err != nil {
+		t.Fatalf("not base64: %v", err)
+	}
+	return string(b)
 }
