@@ -653,14 +653,11 @@ func TestBuildToolsAreCheckedOnUpNotPreview(t *testing.T) {
 func TestBitnamiGateChecksAddressTheConfiguredPgpool(t *testing.T) {
 	f := fixture.New(t, "https://127.0.0.1:16443")
 	cfg, secrets := f.Clone()
-	cfg["inter-hub:pgpool.mode"] = "bitnami"
-	cfg["inter-hub:pgpool.namespace"] = "railiance-platform"
+	bitnamiConfig(cfg)
 	cfg["inter-hub:pgpool.service"] = "postgresql-ha-pgpool"
 	cfg["inter-hub:pgpool.deployment"] = "postgresql-ha-pgpool"
 	cfg["inter-hub:postgres.appHost"] = "postgresql-ha-pgpool.railiance-platform.svc.cluster.local"
 	cfg["inter-hub:postgres.appPort"] = "6432"
-	delete(cfg, "inter-hub:pgpool.conf")
-	delete(cfg, "inter-hub:pgpool.keyFile")
 	gate := &gateRecorder{fail: map[string]string{"pgpool": "Service railiance-platform/postgresql-ha-pgpool not found"}}
 	_, _, _, err := runProgram(t, cfg, secrets, gate)
 	if err == nil || !strings.Contains(err.Error(), "gate check pgpool failed: Service railiance-platform/postgresql-ha-pgpool not found") {
