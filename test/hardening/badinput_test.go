@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
 
@@ -242,14 +243,15 @@ var badInputCases = []badCase{
 		}},
 	{"gate/wrong-host-key", "a build host presenting another host key than the pinned one is refused",
 		func(t *testing.T, s *standin.Stack, f string) expect {
-			s.SetConfig(t, f, map[string]string{"build.hostKey": newHostKey(t)})
+			_, other := fixture.KeyPair(t)
+			s.SetConfig(t, f, map[string]string{"build.hostKey": other})
 			return expect{want: []string{gateHeader,
 				"gate check buildHost failed: 127.0.0.1:2222 presented a host key other than the pinned one (SHA256:",
 				"): refusing to connect"}}
 		}},
 	{"gate/client-key-refused", "a client key the build host does not accept stops the run, and is not echoed",
 		func(t *testing.T, s *standin.Stack, f string) expect {
-			key := newPrivateKey(t)
+			key, _ := fixture.KeyPair(t)
 			s.SetSecret(t, f, "build.privateKey", key)
 			return expect{want: []string{gateHeader,
 				"gate check buildHost failed: 127.0.0.1:2222 refused the client key for user root"},

@@ -5,7 +5,6 @@ package hardening_test
 import (
 	"bytes"
 	"crypto/ecdsa"
-	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
@@ -27,7 +26,6 @@ import (
 
 	"filippo.io/age"
 	"go.yaml.in/yaml/v3"
-	"golang.org/x/crypto/ssh"
 
 	"github.com/coulomb-social/inter-hub-deploy/test/support/standin"
 )
@@ -96,34 +94,6 @@ func silentListener(t *testing.T) int {
 		}
 	})
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// newHostKey returns a fresh ed25519 public key in authorized_keys form.
-func newHostKey(t *testing.T) string {
-	t.Helper()
-	pub, _, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp, err := ssh.NewPublicKey(pub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.TrimSpace(string(ssh.MarshalAuthorizedKey(sp)))
-}
-
-// newPrivateKey returns a fresh ed25519 private key in OpenSSH PEM form.
-func newPrivateKey(t *testing.T) string {
-	t.Helper()
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(block))
 }
 
 // newCA makes a self-signed CA and a certificate signed by it, standing for another cluster's
