@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -163,14 +164,9 @@ func TestNodes(t *testing.T) {
 }
 
 func TestClusterUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
+	addr := "127.0.0.1:" + strconv.Itoa(closedPort(t))
 	tg := target(t, "https://"+addr)
-	_, err = probe(t, Nodes(true, tg))
+	_, err := probe(t, Nodes(true, tg))
 	if err == nil || !strings.HasPrefix(err.Error(), "cluster unreachable at https://"+addr+" (context fixture):") {
 		t.Errorf("error = %v", err)
 	}
@@ -363,4 +359,15 @@ func TestPostgresDSNQuotes(t *testing.T) {
 	if got := p.DSN(); got != want {
 		t.Errorf("DSN() = %s, want %s", got, want)
 	}
+}
+
+// closedPort is a local TCP port nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }

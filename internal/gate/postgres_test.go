@@ -47,14 +47,9 @@ func TestPostgresProbeEndsAtTheTimeLimit(t *testing.T) {
 }
 
 func TestPostgresProbeRefused(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
+	port := closedPort(t)
 	target := PostgresTarget{Host: "127.0.0.1", Port: port, User: "admin", Password: "pw", SSLMode: "disable"}
-	_, err = Postgres(true, target).Probe(context.Background())
+	_, err := Postgres(true, target).Probe(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "cannot log in to 127.0.0.1:"+strconv.Itoa(port)+" as admin") ||
 		!strings.Contains(err.Error(), "connect: connection refused") || strings.Contains(err.Error(), "pw") {
 		t.Fatalf("got %v", err)

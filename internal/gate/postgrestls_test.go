@@ -69,13 +69,8 @@ func TestPostgresTLSProbe(t *testing.T) {
 }
 
 func TestPostgresTLSProbeUnreachable(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	_, err = probe(t, PostgresTLS(true, PostgresTLSTarget{Host: "127.0.0.1", Port: port}))
+	port := closedPort(t)
+	_, err := probe(t, PostgresTLS(true, PostgresTLSTarget{Host: "127.0.0.1", Port: port}))
 	if err == nil || !strings.HasPrefix(err.Error(), "cannot ask 127.0.0.1:"+strconv.Itoa(port)+" whether it offers TLS:") {
 		t.Errorf("closed port: %v", err)
 	}
