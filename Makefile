@@ -145,8 +145,9 @@ test: tools build sandbox-up lint
 	@$(ENV) INTERHUB_SANDBOX_GITEA=1 sandbox/sandbox.sh up >/dev/null
 	@echo "== unit tests"
 	@$(ENV) $(TEST_ENV) go test -tags integration -count=1 $$(go list ./... | grep -v -e '/test/' -e '/sandbox' -e '/toolchain$$')
-	@echo "== offline plugins (unit)"
+	@echo "== offline plugins and the engine watcher (unit)"
 	@cd toolchain/providers && go test -count=1 ./...
+	@cd toolchain/enginewatch && go test -count=1 ./...
 	@echo "== integration tests"
 	@rm -f bin/hardening-summary.md; \
 	$(ENV) $(TEST_ENV) INTERHUB_HARDENING_SUMMARY="$(CURDIR)/bin/hardening-summary.md" \
@@ -169,5 +170,6 @@ lint:
 	@go vet -tags integration ./...
 	@cd toolchain/providers && go vet ./...
 	@cd toolchain/cli && go vet ./langhost
+	@cd toolchain/enginewatch && go vet ./...
 
 .PHONY: help tools deploy-tools build sandbox-up sandbox-down sandbox-status stack-select preview preview-json up demo admin smoke rollback drift graph bench test lint

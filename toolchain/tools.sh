@@ -240,9 +240,9 @@ need_pulumi() {
 build_one() {
 	case $1 in
 	pulumi) component pulumi "$here/cli/go.mod" ;;
-	language-go) component language-go "$here/cli" ;;
-	kubernetes-plugin) component kubernetes-plugin "$here/kubernetes" ;;
-	providers) component providers "$here/providers" ;;
+	language-go) component language-go "$here/cli" "$here/enginewatch" ;;
+	kubernetes-plugin) component kubernetes-plugin "$here/kubernetes" "$here/enginewatch" ;;
+	providers) component providers "$here/providers" "$here/enginewatch" ;;
 	kube) component kube "$here/kube" ;;
 	traefik) component traefik "$here/traefik" ;;
 	helm) component helm "$here/helm" ;;

@@ -282,5 +282,8 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20261026165753-2ffab32bce7e // indirect
 	gopkg.in/yaml.v2 v2.4.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
+	interhub/toolchain/enginewatch v0.0.0
 	lukechampine.com/frand v1.5.1 // indirect
 )
+
+replace interhub/toolchain/enginewatch => ../enginewatch

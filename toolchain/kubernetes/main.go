@@ -11,12 +11,11 @@ import (
 	"context"
 	_ "embed"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/provider"
 	"github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
+
+	"interhub/toolchain/enginewatch"
 )
 
 //go:embed schema-embed.json
@@ -34,17 +33,15 @@ func main() {
 	provider.Serve("kubernetes", version.Version, pulumiSchema, terraformMapping)
 }
 
-// exitWithEngine ends the plugin once the engine (the last argument) stops answering health
-// checks. The SDK version the provider builds with wires its own check to a context nothing
-// listens to, so a plugin whose `pulumi` process was killed would otherwise run forever.
+// exitWithEngine ends the plugin once the engine that started it is gone: the provider's
+// own serve loop never learns of it, so a plugin whose `pulumi` was killed would run forever.
 func exitWithEngine(args []string) {
-	n := len(args)
-	if n == 0 || strings.HasPrefix(args[n-1], "-") {
+	addr := enginewatch.Address(args)
+	if addr == "" {
 		return
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := rpcutil.Healthcheck(ctx, args[n-1], 30*time.Second, cancel); err != nil {
-		cancel()
+	ctx, _, err := enginewatch.Context(context.Background(), addr, enginewatch.Interval)
+	if err != nil {
 		return
 	}
 	go func() {

@@ -8,9 +8,10 @@ require (
 	github.com/pulumi/pulumi/pkg/v3 v3.217.0
 	github.com/pulumi/pulumi/sdk/v3 v3.217.0
 	golang.org/x/crypto v0.59.0
-	google.golang.org/grpc v1.72.1
 	google.golang.org/protobuf v1.36.6
 )
+
+require google.golang.org/grpc v1.72.1 // indirect
 
 require (
 	dario.cat/mergo v1.0.0 // indirect
@@ -97,5 +98,8 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20250519155744-55703ea1f237 // indirect
 	gopkg.in/warnings.v0 v0.1.2 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
+	interhub/toolchain/enginewatch v0.0.0
 	lukechampine.com/frand v1.4.2 // indirect
 )
+
+replace interhub/toolchain/enginewatch => ../enginewatch

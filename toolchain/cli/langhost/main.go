@@ -19,7 +19,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -29,6 +28,8 @@ import (
 	"golang.org/x/mod/modfile"
 	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/emptypb"
+
+	"interhub/toolchain/enginewatch"
 )
 
 // exitStatusLoggedError is the exit code a Pulumi Go program uses after it has already
@@ -55,18 +56,17 @@ func main() {
 func serve(h *host) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
+	// Exit when the engine goes away, as every language host must.
+	ctx, unwatch, err := enginewatch.Context(ctx, h.engine, enginewatch.Interval)
+	defer unwatch()
+	if err != nil {
+		return fmt.Errorf("engine health check: %w", err)
+	}
 	cancel := make(chan bool)
 	go func() {
 		<-ctx.Done()
 		close(cancel)
 	}()
-	if h.engine != "" {
-		// Exit when the engine goes away, as every language host must. Upstream's host asks
-		// every 5 minutes, so a killed CLI's host lingers that long; 30 s is as cheap.
-		if err := rpcutil.Healthcheck(ctx, h.engine, 30*time.Second, stop); err != nil {
-			return fmt.Errorf("engine health check: %w", err)
-		}
-	}
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{
 		Cancel: cancel,
 		Init: func(srv *grpc.Server) error {

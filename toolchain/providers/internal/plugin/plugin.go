@@ -9,14 +9,13 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
-	"time"
 
 	p "github.com/pulumi/pulumi-go-provider"
 	pprovider "github.com/pulumi/pulumi/pkg/v3/resource/provider"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
 	"github.com/pulumi/pulumi/sdk/v3/go/property"
 	rpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
+
+	"interhub/toolchain/enginewatch"
 )
 
 // SecretOutputs marks the named top-level output properties of each resource
@@ -91,11 +90,15 @@ func Run(name, version string, prov p.Provider, wrap ...func(rpc.ResourceProvide
 		fmt.Fprintf(os.Stderr, "pulumi-resource-%s: built without a version (-ldflags \"-X main.version=...\")\n", name)
 		os.Exit(1)
 	}
-	ctx, cancel := engineWatch(os.Args[1:], engineCheckInterval)
+	// A plugin whose `pulumi` was killed must not run forever.
+	ctx, cancel, err := enginewatch.Context(context.Background(), enginewatch.Address(os.Args[1:]), enginewatch.Interval)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "engine health check: %v\n", err)
+	}
 	defer cancel()
 	engineCtx = ctx
 	// As p.RunProvider, with the server wrapped.
-	err := pprovider.MainContext(ctx, name, func(host *pprovider.HostClient) (rpc.ResourceProviderServer, error) {
+	err = pprovider.MainContext(ctx, name, func(host *pprovider.HostClient) (rpc.ResourceProviderServer, error) {
 		srv, err := p.RawServer(name, version, prov)(host)
 		if err != nil {
 			return nil, err
@@ -111,19 +114,6 @@ func Run(name, version string, prov p.Provider, wrap ...func(rpc.ResourceProvide
 	}
 }
 
-// engineWatch returns a context cancelled once the engine stops answering health checks. The
-// engine's address is the last argument. The SDK's own check cancels a context nothing listens
-// to, so a plugin whose `pulumi` process was killed would otherwise run forever.
-func engineWatch(args []string, interval time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(context.Background())
-	if n := len(args); n > 0 && !strings.HasPrefix(args[n-1], "-") {
-		if err := rpcutil.Healthcheck(ctx, args[n-1], interval, cancel); err != nil {
-			fmt.Fprintf(os.Stderr, "engine health check: %v\n", err)
-		}
-	}
-	return ctx, cancel
-}
-
 // engineCtx is Run's engineWatch context.
 var engineCtx = context.Background()
 
@@ -132,9 +122,6 @@ var engineCtx = context.Background()
 // the engine cancels it on Ctrl-C too, and the official command plugin lets a command run to its
 // end then.
 func EngineContext() context.Context { return engineCtx }
-
-// engineCheckInterval is how often a plugin checks that the engine is still there.
-const engineCheckInterval = 30 * time.Second
 
 // DeleteBeforeReplaceWhenNamed makes a replacement of the given resource types
 // delete the old object first when its "name" input is set and unchanged, as

@@ -11,16 +11,9 @@ import (
 	p "github.com/pulumi/pulumi-go-provider"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/sig"
 	rpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
 	"google.golang.org/protobuf/types/known/structpb"
-)
-
-// Signatures and sentinels of the property wire format.
-const (
-	sigKey        = "4dabf18193072939515e22adb298388d"
-	secretSig     = "1b47061264138c4ac30d75fd1eb44270"
-	outputSig     = "d0e6a833031e9bbcd3f4e8bde6ca49a4"
-	unknownString = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 )
 
 // UnknownSecrets are the two ways an engine sends a secret whose value is not
@@ -29,16 +22,16 @@ const (
 func UnknownSecrets() map[string]*structpb.Value {
 	return map[string]*structpb.Value{
 		"output value": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
-			sigKey: structpb.NewStringValue(outputSig), "secret": structpb.NewBoolValue(true),
+			sig.Key: structpb.NewStringValue(sig.OutputValue), "secret": structpb.NewBoolValue(true),
 		}}),
-		"secret sentinel": Secret(structpb.NewStringValue(unknownString)),
+		"secret sentinel": Secret(structpb.NewStringValue(plugin.UnknownStringValue)),
 	}
 }
 
 // Secret wraps v in a secret.
 func Secret(v *structpb.Value) *structpb.Value {
 	return structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
-		sigKey: structpb.NewStringValue(secretSig), "value": v,
+		sig.Key: structpb.NewStringValue(sig.Secret), "value": v,
 	}})
 }
 
@@ -79,7 +72,7 @@ func wellFormed(path string, v *structpb.Value) error {
 		}
 	case *structpb.Value_StructValue:
 		f := v.StructValue.GetFields()
-		if f[sigKey].GetStringValue() == secretSig {
+		if f[sig.Key].GetStringValue() == sig.Secret {
 			if _, ok := f["value"]; !ok {
 				return fmt.Errorf("%s: malformed secret: missing value", path)
 			}

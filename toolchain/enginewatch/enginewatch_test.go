@@ -1,6 +1,7 @@
-package plugin
+package enginewatch
 
 import (
+	"context"
 	"net"
 	"testing"
 	"time"
@@ -10,8 +11,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 )
 
-// TestEngineWatchEndsWithTheEngine checks that a plugin notices its engine went away.
-func TestEngineWatchEndsWithTheEngine(t *testing.T) {
+// TestContextEndsWithTheEngine checks that a plugin notices its engine went away.
+func TestContextEndsWithTheEngine(t *testing.T) {
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -20,7 +21,14 @@ func TestEngineWatchEndsWithTheEngine(t *testing.T) {
 	healthpb.RegisterHealthServer(srv, health.NewServer())
 	go func() { _ = srv.Serve(lis) }()
 
-	ctx, cancel := engineWatch([]string{"-tracing=", lis.Addr().String()}, 50*time.Millisecond)
+	addr := Address([]string{"-tracing=", lis.Addr().String()})
+	if addr != lis.Addr().String() {
+		t.Fatalf("Address = %q, want the last argument %q", addr, lis.Addr())
+	}
+	ctx, cancel, err := Context(context.Background(), addr, 50*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer cancel()
 	select {
 	case <-ctx.Done():
@@ -35,8 +43,15 @@ func TestEngineWatchEndsWithTheEngine(t *testing.T) {
 	}
 }
 
-func TestEngineWatchWithoutEngine(t *testing.T) {
-	ctx, cancel := engineWatch([]string{"-tracing=x"}, 10*time.Millisecond)
+func TestContextWithoutEngine(t *testing.T) {
+	addr := Address([]string{"-tracing=x"})
+	if addr != "" {
+		t.Fatalf("Address of flags only = %q, want none", addr)
+	}
+	ctx, cancel, err := Context(context.Background(), addr, 10*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer cancel()
 	select {
 	case <-ctx.Done():
