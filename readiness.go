@@ -67,8 +67,7 @@ func readinessChecks(cfg *stacks.Config, lookup *gate.ImageLookup) []gate.Check 
 			"the users Secret %s/%s (%s) exists and is the one pgpool's Deployment reads its custom users from",
 			pgpool.Namespace, pgpool.UsersSecret, ref("pgpool.usersSecret")),
 		assumes(gate.Postgres(cfg.Gate.Postgres, gate.PostgresTarget{
-			Host: admin.Host, Port: admin.Port, SSLMode: admin.SSLMode,
-			User: cfg.Postgres.AdminUser, Password: cfg.Postgres.AdminPassword,
+			Endpoint: admin, User: cfg.Postgres.AdminUser, Password: cfg.Postgres.AdminPassword,
 		}), "the admin %s (%s) logs in at %s (%s) and may create roles and databases",
 			cfg.Postgres.AdminUser, ref("postgres.adminUser"), pg, ref("postgres.host")),
 		assumes(gate.PostgresTLS(cfg.Gate.Postgres, gate.PostgresTLSTarget{

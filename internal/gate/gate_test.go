@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
 )
@@ -354,7 +355,7 @@ func TestBuildHost(t *testing.T) {
 }
 
 func TestPostgresDSNQuotes(t *testing.T) {
-	p := PostgresTarget{Host: "db", Port: 5432, User: "a'b", Password: `p\w'd x`, SSLMode: "disable"}
+	p := PostgresTarget{Endpoint: components.Endpoint{Host: "db", Port: 5432, SSLMode: "disable"}, User: "a'b", Password: `p\w'd x`}
 	want := `host='db' port=5432 user='a\'b' password='p\\w\'d x' dbname='postgres' sslmode='disable'`
 	if got := p.DSN(); got != want {
 		t.Errorf("DSN() = %s, want %s", got, want)

@@ -11,16 +11,17 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+
+	"github.com/coulomb-social/inter-hub-deploy/components"
 )
 
-// PostgresTarget is the admin endpoint the program provisions through.
+// PostgresTarget is the admin endpoint the program provisions through: the endpoint as the
+// postgresql provider and the database component take it, and the admin's login.
 type PostgresTarget struct {
-	Host     string
-	Port     int
+	components.Endpoint
 	User     string
 	Password string
-	SSLMode  string
-	Database string
+	Database string // "postgres" when empty
 }
 
 // DSN renders a libpq keyword/value connection string with every value quoted.

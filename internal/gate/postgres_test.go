@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/coulomb-social/inter-hub-deploy/components"
 )
 
 // A server that accepts the connection and never answers the login is cut off at the gate's
@@ -33,7 +35,7 @@ func TestPostgresProbeEndsAtTheTimeLimit(t *testing.T) {
 		}
 	}()
 	port := l.Addr().(*net.TCPAddr).Port
-	target := PostgresTarget{Host: "127.0.0.1", Port: port, User: "admin", Password: "pw", SSLMode: "disable"}
+	target := PostgresTarget{Endpoint: components.Endpoint{Host: "127.0.0.1", Port: port, SSLMode: "disable"}, User: "admin", Password: "pw"}
 	start := time.Now()
 	rs := Run(context.Background(), 300*time.Millisecond, Postgres(true, target))
 	took := time.Since(start)
@@ -48,7 +50,7 @@ func TestPostgresProbeEndsAtTheTimeLimit(t *testing.T) {
 
 func TestPostgresProbeRefused(t *testing.T) {
 	port := closedPort(t)
-	target := PostgresTarget{Host: "127.0.0.1", Port: port, User: "admin", Password: "pw", SSLMode: "disable"}
+	target := PostgresTarget{Endpoint: components.Endpoint{Host: "127.0.0.1", Port: port, SSLMode: "disable"}, User: "admin", Password: "pw"}
 	_, err := Postgres(true, target).Probe(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "cannot log in to 127.0.0.1:"+strconv.Itoa(port)+" as admin") ||
 		!strings.Contains(err.Error(), "connect: connection refused") || strings.Contains(err.Error(), "pw") {

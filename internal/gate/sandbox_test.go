@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
 	"github.com/coulomb-social/inter-hub-deploy/internal/registryapi"
 	"github.com/coulomb-social/inter-hub-deploy/sandbox/sandboxenv"
@@ -40,8 +41,8 @@ func TestGateAgainstTheSandbox(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pg := PostgresTarget{Host: env.Postgres.PgpoolHost, Port: env.Postgres.PgpoolPort, User: env.Postgres.AdminUser,
-		Password: env.Postgres.AdminPassword, SSLMode: env.Postgres.SSLMode}
+	pg := PostgresTarget{Endpoint: components.Endpoint{Host: env.Postgres.PgpoolHost, Port: env.Postgres.PgpoolPort,
+		SSLMode: env.Postgres.SSLMode}, User: env.Postgres.AdminUser, Password: env.Postgres.AdminPassword}
 	reg := RegistryTarget{Host: env.Registry.Host, CA: ca, Username: env.Registry.User, Password: env.Registry.Password,
 		PullUsername: env.Registry.PullUser, PullPassword: env.Registry.PullPassword}
 	build := BuildHostTarget{Host: env.BuildHost.Host, Port: env.BuildHost.Port, User: env.BuildHost.User,
@@ -140,8 +141,8 @@ func TestPostgresTLSAgainstTheSandbox(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "offers no TLS (it answered N to PostgreSQL's SSLRequest), but inter-hub:postgres.sslmode is require") {
 		t.Errorf("sslmode require: %v", err)
 	}
-	pg := PostgresTarget{Host: env.Postgres.PgpoolHost, Port: env.Postgres.PgpoolPort, User: env.Postgres.AdminUser,
-		Password: env.Postgres.AdminPassword, SSLMode: env.Postgres.SSLMode}
+	pg := PostgresTarget{Endpoint: components.Endpoint{Host: env.Postgres.PgpoolHost, Port: env.Postgres.PgpoolPort,
+		SSLMode: env.Postgres.SSLMode}, User: env.Postgres.AdminUser, Password: env.Postgres.AdminPassword}
 	if _, err := probe(t, Postgres(true, pg)); err != nil {
 		t.Errorf("admin login after the probe: %v", err)
 	}
