@@ -35,10 +35,16 @@ type Release struct {
 
 var gitRevision = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$`)
 
+// IsGitRevision tells whether v may be app.revision: a commit, tag or branch name that git
+// accepts and that cannot smuggle options or ranges into the build host's git commands.
+func IsGitRevision(v string) bool {
+	return gitRevision.MatchString(v) && !strings.Contains(v, "..") && !strings.HasSuffix(v, ".lock")
+}
+
 // app reads the app's keys; publicHost is the Ingress's host, the base URL's default.
 func (r *reader) app(publicHost string) App {
 	a := App{Revision: r.required("app.revision")}
-	if v := a.Revision; v != "" && (!gitRevision.MatchString(v) || strings.Contains(v, "..") || strings.HasSuffix(v, ".lock")) {
+	if v := a.Revision; v != "" && !IsGitRevision(v) {
 		r.fail("app.revision", "not a git revision: %q", v)
 	}
 	a.Replicas = r.integer("app.replicas", 1, 20)

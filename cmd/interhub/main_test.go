@@ -12,13 +12,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/history"
-	"github.com/coulomb-social/inter-hub-deploy/internal/rollback"
 	"github.com/coulomb-social/inter-hub-deploy/internal/sopsfile"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/clirun"
 )
 
 func run(t *testing.T, stdin string, args ...string) (string, string, int) {
@@ -28,50 +28,14 @@ func run(t *testing.T, stdin string, args ...string) (string, string, int) {
 	return out.String(), errb.String(), code
 }
 
-// The keys rollback treats specially must be the program's keys.
-func TestRollbackKeysAreStacksKeys(t *testing.T) {
-	names := map[string]bool{}
+// The key app-revision edits must be the program's key.
+func TestAppRevisionKeyIsAStacksKey(t *testing.T) {
 	for _, k := range stacks.Keys {
-		names[k.Name] = true
-	}
-	for _, k := range append(append([]string{appRevisionKey}, rotationKeys...), accountUserKeys...) {
-		if !names[k] {
-			t.Errorf("%s is not in stacks.Keys", k)
+		if k.Name == appRevisionKey {
+			return
 		}
 	}
-	o := rollbackOptions("inter-hub")
-	if !o.Known("app.replicas") || o.Known("no.such.key") {
-		t.Error("Known does not follow stacks.Keys")
-	}
-}
-
-// A rollback to an update from before the pull account keeps the account, user and password.
-func TestRollbackKeepsThePullAccount(t *testing.T) {
-	str := func(s string) *string { return &s }
-	then := map[string]history.ConfigValue{"inter-hub:app.revision": {Value: str("v1")}}
-	now := map[string]history.ConfigValue{
-		"inter-hub:app.revision":          {Value: str("v2")},
-		"inter-hub:registry.pullUsername": {Value: str("interhub-pull")},
-		"inter-hub:registry.pullPassword": {Value: str("v1:ciphertext"), Secret: true},
-	}
-	updates := []history.Update{
-		{Version: 2, Kind: history.KindUpdate, Result: history.ResultSucceeded, Config: now},
-		{Version: 1, Kind: history.KindUpdate, Result: history.ResultSucceeded, Config: then},
-	}
-	p, err := rollback.NewPlan(updates, 1, now, rollbackOptions("inter-hub"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if removed := p.Removals(); len(removed) != 0 {
-		t.Errorf("the rollback removes %v", removed)
-	}
-	kept := map[string]bool{}
-	for _, k := range p.Kept {
-		kept[k.Key] = true
-	}
-	if !kept["inter-hub:registry.pullUsername"] || !kept["inter-hub:registry.pullPassword"] {
-		t.Errorf("kept %+v, want the pull user and password", p.Kept)
-	}
+	t.Errorf("%s is not in stacks.Keys", appRevisionKey)
 }
 
 func TestUsageAndUnknownCommand(t *testing.T) {
@@ -174,18 +138,29 @@ func TestSmokeCommand(t *testing.T) {
 	}
 }
 
-// fakePulumi puts a `pulumi` on PATH that prints configJSON for `pulumi config --json` and
-// records its arguments in the returned file.
-func fakePulumi(t *testing.T, configJSON string) string {
+// demoStack creates stack demo of a project inter-hub on a fresh file backend with the real
+// CLI, sets config (plain) and secrets in its stack file, moves that file to configFile when
+// one is named, and runs the rest of the test in the project with the CLI's environment.
+func demoStack(t *testing.T, config, secrets map[string]string, configFile string) {
 	t.Helper()
-	dir := t.TempDir()
-	argsFile := filepath.Join(dir, "args")
-	script := "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '" + argsFile + "'\ncat <<'EOF'\n" + configJSON + "\nEOF\n"
-	if err := os.WriteFile(filepath.Join(dir, "pulumi"), []byte(script), 0o755); err != nil {
-		t.Fatal(err)
+	ws := clirun.Require(t).NewProject(t, "inter-hub", "/bin/true", nil)
+	ws.MustRun(t, time.Minute, "stack", "init", "demo")
+	for k, v := range config {
+		ws.MustRun(t, time.Minute, "config", "set", "--stack", "demo", k, v)
 	}
-	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
-	return argsFile
+	for k, v := range secrets {
+		ws.MustRun(t, time.Minute, "config", "set", "--stack", "demo", "--secret", k, v)
+	}
+	if configFile != "" {
+		if err := os.Rename(filepath.Join(ws.Dir, "Pulumi.demo.yaml"), filepath.Join(ws.Dir, configFile)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, kv := range ws.Env {
+		k, v, _ := strings.Cut(kv, "=")
+		t.Setenv(k, v)
+	}
+	t.Chdir(ws.Dir)
 }
 
 // With --stack the dashboards come from the stack's inter-hub:smoke.dashboards and are opened
@@ -235,18 +210,20 @@ func TestSmokeCommandChecksTheStacksDashboards(t *testing.T) {
 		return run(t, "", append([]string{"smoke", "--url", srv.URL, "--api-key-env", "TEST_API_KEY",
 			"--admin-email-env", "TEST_ADMIN_EMAIL", "--admin-password-env", "TEST_ADMIN_PASSWORD"}, extra...)...)
 	}
-	argsFile := fakePulumi(t, `{"inter-hub:app.replicas":{"value":"2","secret":false},
-  "inter-hub:smoke.dashboards":{"value":"[\"/admin/d/one\",\"/admin/d/two\"]","objectValue":["/admin/d/one","/admin/d/two"],"secret":false},
-  "inter-hub:postgres.adminPassword":{"secret":true}}`)
-	out, errOut, code := smoke("--stack", "demo", "--config-file", "/tmp/Pulumi.demo.yaml")
+	// The stack's config is in another file than Pulumi.demo.yaml: only --config-file finds it.
+	demoStack(t, map[string]string{
+		"inter-hub:app.replicas":     "2",
+		"inter-hub:smoke.dashboards": `["/admin/d/one","/admin/d/two"]`,
+	}, map[string]string{"inter-hub:postgres.adminPassword": "not read"}, "Pulumi.demo.other.yaml")
+	out, errOut, code := smoke("--stack", "demo", "--config-file", "Pulumi.demo.other.yaml")
 	if code != 0 || strings.Count(out, "PASS") != 8 || !strings.Contains(out, "PASS  dashboard /admin/d/two") {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	if strings.Contains(out, email) || strings.Contains(out, password) {
 		t.Fatalf("a credential is printed:\n%s", out)
 	}
-	if args := readFile(t, argsFile); args != "config --json --stack demo --config-file /tmp/Pulumi.demo.yaml --non-interactive\n" {
-		t.Errorf("pulumi was run as %q", args)
+	if err := os.Rename("Pulumi.demo.other.yaml", "Pulumi.demo.yaml"); err != nil {
+		t.Fatal(err)
 	}
 
 	// A wrong password fails the login and leaves the dashboards unchecked.
@@ -263,39 +240,17 @@ func TestSmokeCommandChecksTheStacksDashboards(t *testing.T) {
 	}
 
 	// The key unset: the checks run without the admin area and say so.
-	fakePulumi(t, `{"inter-hub:app.replicas":{"value":"2","secret":false}}`)
+	t.Setenv("TEST_ADMIN_PASSWORD", password)
+	demoStack(t, map[string]string{"inter-hub:app.replicas": "2"}, nil, "")
 	out, _, code = smoke("--stack", "demo")
 	if code != 0 || strings.Count(out, "PASS") != 5 ||
 		!strings.Contains(out, "NOTE  admin login and dashboards not checked: inter-hub:smoke.dashboards is not set for stack demo") {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
 	// An invalid list is refused as the program refuses it, naming the key.
-	fakePulumi(t, `{"inter-hub:smoke.dashboards":{"value":"[\"/a\",\"/a\"]","objectValue":["/a","/a"],"secret":false}}`)
+	demoStack(t, map[string]string{"inter-hub:smoke.dashboards": `["/a","/a"]`}, nil, "")
 	if _, errOut, code := smoke("--stack", "demo"); code != 2 || !strings.Contains(errOut, `inter-hub:smoke.dashboards: "/a" is listed more than once`) {
 		t.Fatalf("exit %d %s", code, errOut)
-	}
-}
-
-func TestDriftCommandOnRecordedJSON(t *testing.T) {
-	data, err := os.ReadFile("../../internal/previewsummary/testdata/slowprog-nochange.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _, code := run(t, string(data), "drift", "--stack", "demo", "--json-stdin")
-	if code != 0 || !strings.Contains(out, "no drift") {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
-	data, err = os.ReadFile("../../internal/drift/testdata/refresh-drift.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, _, code = run(t, string(data), "drift", "--stack", "demo", "--json-stdin")
-	if code != 1 || !strings.Contains(out, "DRIFT: 2 resource(s)") || !strings.Contains(out, "PULUMI_K8S_ENABLE_PATCH_FORCE=true pulumi up --refresh --stack demo") {
-		t.Fatalf("exit %d\n%s", code, out)
-	}
-	errJSON, _ := os.ReadFile("../../internal/previewsummary/testdata/slowprog-error.json")
-	if _, errOut, code := run(t, string(errJSON), "drift", "--stack", "demo", "--json-stdin"); code != 2 || !strings.Contains(errOut, "drift unknown") {
-		t.Fatalf("a failed refresh must exit 2: %d %s", code, errOut)
 	}
 }
 

@@ -7,11 +7,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/coulomb-social/inter-hub-deploy/stacks"
 )
 
 // The app revision CI deploys is recorded in the stack file, Pulumi.<stack>.yaml on main: the
@@ -19,9 +20,8 @@ import (
 // every deploy deploys what main records. So main and the live stack agree after each successful
 // deploy, and a later push to main deploys the same revision again instead of an older one.
 
-// gitRevisionPattern is the stacks package's check of app.revision, repeated here so that the
-// command refuses what the program would refuse.
-var gitRevisionPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._/+-]{0,199}$`)
+// appRevisionKey is the stacks package's key (a test checks that it is in stacks.Keys).
+const appRevisionKey = "app.revision"
 
 func runAppRevision(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("app-revision", flag.ContinueOnError)
@@ -57,7 +57,8 @@ func runAppRevision(args []string, stdin io.Reader, stdout, stderr io.Writer) in
 		fmt.Fprintln(stdout, rev)
 		return 0
 	}
-	if !gitRevisionPattern.MatchString(*set) || strings.Contains(*set, "..") || strings.HasSuffix(*set, ".lock") {
+	// The program's own check: the command refuses what the program would refuse.
+	if !stacks.IsGitRevision(*set) {
 		return fail(stderr, "app-revision", fmt.Errorf("not a git revision: %q", *set))
 	}
 	old, _ := readConfigValue(data, key)
@@ -161,4 +162,20 @@ func check(out, key, value string) ([]byte, error) {
 		return nil, fmt.Errorf("the edited file holds %q, not %q", got, value)
 	}
 	return []byte(out), nil
+}
+
+// projectName reads the project's name (its config namespace) from Pulumi.yaml; this command
+// edits the stack file as text, so it runs without the pulumi CLI.
+func projectName(dir string) (string, error) {
+	data, err := os.ReadFile(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return "", fmt.Errorf("not a Pulumi project directory (use --dir): %w", err)
+	}
+	var p struct {
+		Name string `yaml:"name"`
+	}
+	if err := yaml.Unmarshal(data, &p); err != nil || p.Name == "" {
+		return "", fmt.Errorf("%s: no project name", filepath.Join(dir, "Pulumi.yaml"))
+	}
+	return p.Name, nil
 }

@@ -2,15 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
-	"github.com/coulomb-social/inter-hub-deploy/internal/history"
-	"github.com/coulomb-social/inter-hub-deploy/internal/pulumicli"
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+
+	"github.com/coulomb-social/inter-hub-deploy/internal/autostack"
 	"github.com/coulomb-social/inter-hub-deploy/internal/smoke"
 	"github.com/coulomb-social/inter-hub-deploy/stacks"
 )
@@ -31,7 +31,7 @@ func runSmoke(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig for --restart")
 	kubeContext := fs.String("context", "", "kubeconfig context for --restart")
 	rolloutTimeout := fs.Duration("rollout-timeout", 5*time.Minute, "time limit of the rollout after --restart")
-	stack := fs.String("stack", "", "stack whose inter-hub:"+dashboardsKey+" lists the admin dashboards to open after the admin login (read with `pulumi config --json`); without it, or when the key is unset, the admin login and dashboards are not checked")
+	stack := fs.String("stack", "", "stack whose inter-hub:"+dashboardsKey+" lists the admin dashboards to open after the admin login (read from the stack's config, secrets left encrypted); without it, or when the key is unset, the admin login and dashboards are not checked")
 	configFile := fs.String("config-file", "", "the stack's config file, for --stack (default: Pulumi.<stack>.yaml)")
 	emailEnv := fs.String("admin-email-env", "INTERHUB_ADMIN_EMAIL", "name of the environment variable holding the admin's email (needed when dashboards are checked)")
 	passwordEnv := fs.String("admin-password-env", "INTERHUB_ADMIN_PASSWORD", "name of the environment variable holding the admin's password (needed when dashboards are checked)")
@@ -56,7 +56,7 @@ func runSmoke(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	case *stack == "":
 		fmt.Fprintf(stdout, "NOTE  admin login and dashboards not checked: no --stack to read inter-hub:%s from\n", dashboardsKey)
 	default:
-		d, err := stackDashboards(ctx, *stack, *configFile, stderr)
+		d, err := stackDashboards(ctx, *stack, *configFile)
 		if err != nil {
 			return fail(stderr, "smoke", err)
 		}
@@ -72,7 +72,7 @@ func runSmoke(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		}
 		dashboards = d
 	}
-	var rs smoke.Restart
+	round := smoke.Round{Wait: *wait}
 	if *restart != "" {
 		ns, name, err := smoke.ParseTarget(*restart)
 		if err != nil {
@@ -81,7 +81,7 @@ func runSmoke(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		if *kubeconfig == "" {
 			return fail(stderr, "smoke", fmt.Errorf("--restart needs --kubeconfig (or KUBECONFIG)"))
 		}
-		rs = smoke.Restart{Kubeconfig: *kubeconfig, Context: *kubeContext, Namespace: ns, Deployment: name, Timeout: *rolloutTimeout}
+		round.Restart = &smoke.Restart{Kubeconfig: *kubeconfig, Context: *kubeContext, Namespace: ns, Deployment: name, Timeout: *rolloutTimeout}
 	}
 	checker, err := smoke.New(smoke.Options{
 		BaseURL: *baseURL, APIKey: key, ConnectTo: *connectTo, CAFile: *caFile, Timeout: *timeout,
@@ -90,31 +90,8 @@ func runSmoke(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "smoke", err)
 	}
-
-	round := func(title string) int {
-		fmt.Fprintf(stdout, "== %s: %s\n", title, *baseURL)
-		results, attempts := checker.RunUntil(ctx, *wait, 2*time.Second)
-		smoke.Write(stdout, results)
-		failed := smoke.Failed(results)
-		if attempts > 1 {
-			fmt.Fprintf(stdout, "(after %d attempts)\n", attempts)
-		}
-		return failed
-	}
-	failed := round("smoke checks")
-	if failed == 0 && *restart != "" {
-		fmt.Fprintf(stdout, "== restarting deployment %s, waiting for the rollout and for the old pods to exit\n", *restart)
-		if ends, err := rs.Run(ctx); err != nil {
-			fmt.Fprintf(stdout, "FAIL  rollout restart %s: %v\n", *restart, err)
-			failed++
-		} else {
-			fmt.Fprintf(stdout, "PASS  rollout restart %s finished\n", *restart)
-			smoke.Write(stdout, ends)
-			failed += smoke.Failed(ends)
-			failed += round("smoke checks after the restart")
-		}
-	}
-	if failed > 0 {
+	round.Checker = checker
+	if failed := smoke.Run(ctx, round, stdout); failed > 0 {
 		fmt.Fprintf(stdout, "%d check(s) failed\n", failed)
 		return 1
 	}
@@ -122,29 +99,24 @@ func runSmoke(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// stackDashboards reads inter-hub:smoke.dashboards from the stack's config through the CLI
-// (`pulumi config --json`, which needs no secrets passphrase) and validates it as the program
-// does. Unset: nil.
-func stackDashboards(ctx context.Context, stack, configFile string, stderr io.Writer) ([]string, error) {
-	args := []string{"config", "--json", "--stack", stack}
-	if configFile != "" {
-		args = append(args, "--config-file", configFile)
-	}
-	out, err := (&pulumicli.CLI{Stderr: stderr}).Output(ctx, args...)
+// stackDashboards reads inter-hub:smoke.dashboards from the stack's config (without secrets,
+// so no passphrase is needed) and validates it as the program does. Unset: nil.
+func stackDashboards(ctx context.Context, stack, configFile string) ([]string, error) {
+	st, err := autostack.Open(ctx, ".", stack)
 	if err != nil {
 		return nil, err
 	}
-	var cfg map[string]history.ConfigValue
-	if err := json.Unmarshal(out, &cfg); err != nil {
-		return nil, fmt.Errorf("parsing `pulumi config --json`: %w", err)
+	all, err := st.GetAllConfigWithOptions(ctx, &auto.GetAllConfigOptions{ConfigFile: configFile})
+	if err != nil {
+		return nil, err
 	}
 	full := "inter-hub:" + dashboardsKey
-	v, set := cfg[full]
+	v, set := all[full]
 	if !set {
 		return nil, nil
 	}
 	if v.Secret {
 		return nil, fmt.Errorf("%s is stored as a secret; it is a plain list of paths (pulumi config set %s '[\"/...\"]')", full, dashboardsKey)
 	}
-	return stacks.SmokeDashboards(stacks.MapSource{Values: map[string]string{full: v.String()}})
+	return stacks.SmokeDashboards(stacks.MapSource{Values: map[string]string{full: v.Value}})
 }

@@ -1,6 +1,6 @@
-// Package history reads a stack's update history: what `pulumi stack history --json` prints
+// Package history reads a stack's update history: what the Automation API's Stack.History gives
 // (kind, result, times, config, environment per update) and, for self-managed backends, the
-// stack outputs each update left behind, which the CLI's history does not include.
+// stack outputs each update left behind, which that history does not include.
 package history
 
 import (
@@ -9,6 +9,8 @@ import (
 	"io"
 	"sort"
 	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
 )
 
 // Environment keys the CLI records with each update.
@@ -17,29 +19,42 @@ const (
 	EnvGitDirty = "git.dirty"
 )
 
-// Update is one entry of `pulumi stack history --json`.
+// Update is one entry of the stack's history (the Automation API's `Stack.History`, which is
+// `pulumi stack history --json`), with the fields the rollback reads.
 type Update struct {
-	Version         int                    `json:"version"`
-	Kind            string                 `json:"kind"`
-	StartTime       time.Time              `json:"startTime"`
-	EndTime         *time.Time             `json:"endTime"`
-	Message         string                 `json:"message"`
-	Environment     map[string]string      `json:"environment"`
-	Config          map[string]ConfigValue `json:"config"`
-	Result          string                 `json:"result"`
-	ResourceChanges map[string]int         `json:"resourceChanges"`
+	Version         int
+	Kind            string
+	StartTime       time.Time
+	Message         string
+	Environment     map[string]string
+	Config          map[string]ConfigValue
+	Result          string
+	ResourceChanges map[string]int
 
 	// Outputs are the stack outputs after the update, when the backend keeps them (see
 	// Checkpoints); nil when unknown.
-	Outputs map[string]any `json:"-"`
+	Outputs map[string]any
 }
 
-// ConfigValue is one config entry of an update. Secret values carry no Value unless the
-// history was read with --show-secrets, which this package never asks for.
+// ConfigValue is one config entry of an update or of the stack's config file. A secret's Value
+// is nil: this package never reads config with --show-secrets.
 type ConfigValue struct {
-	Value       *string `json:"value,omitempty"`
-	ObjectValue any     `json:"objectValue,omitempty"`
-	Secret      bool    `json:"secret"`
+	Value  *string `json:"value,omitempty"`
+	Secret bool    `json:"secret"`
+}
+
+// Config converts config as the Automation API reads it. The CLI leaves a secret's value out
+// when secrets are not shown, which the API reads as ""; here that is "no value".
+func Config(m auto.ConfigMap) map[string]ConfigValue {
+	out := make(map[string]ConfigValue, len(m))
+	for k, v := range m {
+		c := ConfigValue{Secret: v.Secret}
+		if !v.Secret || v.Value != "" {
+			c.Value = &v.Value
+		}
+		out[k] = c
+	}
+	return out
 }
 
 // String is the value as the CLI stores it (JSON text for objects), or "" when absent.
@@ -66,21 +81,39 @@ const (
 	ResultInProgress = "in-progress"
 )
 
-// Parse reads the JSON of `pulumi stack history --json` (all pages: --page-size 0) and returns
-// the updates, newest first, numbered. Pulumi Cloud numbers updates itself; self-managed backends
-// (file, postgres) record no numbers (all 0), so they are numbered here 1..n from the oldest,
-// counting every kind of operation, as Pulumi Cloud does.
+// Parse reads what `pulumi stack history --json` prints (all pages: --page-size 0), as
+// recorded for tests, and returns it as Updates does.
 func Parse(r io.Reader) ([]Update, error) {
-	var updates []Update
-	dec := json.NewDecoder(r)
-	if err := dec.Decode(&updates); err != nil {
+	var summaries []auto.UpdateSummary
+	if err := json.NewDecoder(r).Decode(&summaries); err != nil {
 		return nil, fmt.Errorf("parsing `pulumi stack history --json`: %w", err)
 	}
+	return Updates(summaries)
+}
+
+// Updates converts the Automation API's history and returns the updates newest first,
+// numbered. Pulumi Cloud numbers updates itself; self-managed backends (file, postgres) record
+// no numbers (all 0), so they are numbered here 1..n from the oldest, counting every kind of
+// operation, as Pulumi Cloud does.
+func Updates(summaries []auto.UpdateSummary) ([]Update, error) {
+	updates := make([]Update, 0, len(summaries))
 	numbered := 0
-	for _, u := range updates {
+	for _, s := range summaries {
+		start, err := time.Parse(time.RFC3339, s.StartTime)
+		if err != nil {
+			return nil, fmt.Errorf("stack history: update %d's start time: %w", s.Version, err)
+		}
+		u := Update{
+			Version: s.Version, Kind: s.Kind, StartTime: start, Message: s.Message,
+			Environment: s.Environment, Config: Config(s.Config), Result: s.Result,
+		}
+		if s.ResourceChanges != nil {
+			u.ResourceChanges = *s.ResourceChanges
+		}
 		if u.Version != 0 {
 			numbered++
 		}
+		updates = append(updates, u)
 	}
 	switch numbered {
 	case 0:
@@ -90,12 +123,12 @@ func Parse(r io.Reader) ([]Update, error) {
 		}
 	case len(updates):
 	default:
-		return nil, fmt.Errorf("parsing `pulumi stack history --json`: %d of %d updates have no number", len(updates)-numbered, len(updates))
+		return nil, fmt.Errorf("stack history: %d of %d updates have no number", len(updates)-numbered, len(updates))
 	}
 	seen := map[int]bool{}
 	for _, u := range updates {
 		if u.Version < 0 || seen[u.Version] {
-			return nil, fmt.Errorf("parsing `pulumi stack history --json`: update number %d is invalid or repeated", u.Version)
+			return nil, fmt.Errorf("stack history: update number %d is invalid or repeated", u.Version)
 		}
 		seen[u.Version] = true
 	}
