@@ -3,10 +3,11 @@ package components
 import (
 	_ "embed"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 	"github.com/pulumi/pulumi-command/sdk/go/command/remote"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -55,7 +56,16 @@ type ImageBuild struct {
 // changes may reconnect to the build host.
 var commandInputs = []string{"connection", "create", "stdin", "triggers", "logging", "addPreviousOutputInEnv"}
 
-var imageRef = regexp.MustCompile(`^[^\s@]+@sha256:[0-9a-f]{64}$`)
+// pinned tells whether s is an image reference pinned by a sha256 digest, as the registry
+// reports it (github.com/distribution/reference's grammar, the one registries and Helm use).
+func pinned(s string) bool {
+	ref, err := reference.Parse(s)
+	if err != nil {
+		return false
+	}
+	c, ok := ref.(reference.Canonical)
+	return ok && c.Digest().Algorithm() == digest.SHA256
+}
 
 // NewImageBuild registers the build. It runs again only when the revision changes (triggers),
 // or when an input such as the registry changes (an update runs the same script); the script
@@ -68,7 +78,7 @@ func NewImageBuild(ctx *pulumi.Context, name string, args *ImageBuildArgs, opts 
 	}
 	childOpts := []pulumi.ResourceOption{pulumi.Parent(b)}
 	if args.Prebuilt != "" {
-		if !imageRef.MatchString(args.Prebuilt) {
+		if !pinned(args.Prebuilt) {
 			return nil, fmt.Errorf("image build: prebuilt image %q is not <repository>@sha256:<hex>", args.Prebuilt)
 		}
 		childOpts = append(childOpts, pulumi.IgnoreChanges(commandInputs))
@@ -122,7 +132,7 @@ func BuildCommand(args *ImageBuildArgs) string {
 // ParseImage checks that the build printed exactly one image reference with a digest.
 func ParseImage(stdout string) (string, error) {
 	out := strings.TrimSpace(stdout)
-	if !imageRef.MatchString(out) {
+	if !pinned(out) {
 		if out == "" {
 			return "", fmt.Errorf("image build printed no image reference")
 		}

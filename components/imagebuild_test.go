@@ -105,3 +105,28 @@ func TestImageBuildCommand(t *testing.T) {
 		t.Errorf("image = %v, want the command's %v", image, mockstack.Image)
 	}
 }
+
+// The build's output and a prebuilt image must be one reference pinned by a sha256 digest.
+func TestParseImage(t *testing.T) {
+	const sum = "sha256:80daeecbd968319db7c568cb1732151829520fe6a67bf17a0def446d82fa3a3b"
+	for _, ok := range []string{
+		"127.0.0.1:5443/inter-hub@" + sum,
+		"registry.coulomb.social/coulomb/inter-hub@" + sum + "\n",
+		"registry.coulomb.social/coulomb/inter-hub:git-abc@" + sum,
+	} {
+		if _, err := ParseImage(ok); err != nil {
+			t.Errorf("ParseImage(%q): %v", ok, err)
+		}
+	}
+	for _, bad := range []string{
+		"", "registry.coulomb.social/coulomb/inter-hub:latest",
+		"registry.coulomb.social/coulomb/inter-hub@sha256:80daee",
+		"registry.coulomb.social/coulomb/inter-hub@sha512:" + strings.Repeat("0", 128),
+		"two/refs@" + sum + "\nthree/refs@" + sum,
+		"Registry.coulomb.social/Coulomb/inter-hub@" + sum,
+	} {
+		if _, err := ParseImage(bad); err == nil {
+			t.Errorf("ParseImage(%q) accepted it", bad)
+		}
+	}
+}

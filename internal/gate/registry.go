@@ -7,8 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
+
+	"github.com/opencontainers/go-digest"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/registryapi"
 )
@@ -34,8 +35,6 @@ type ImageLookup struct {
 	Tag        string // git-<commit>
 	Digest     string // sha256:<hex>, set when found
 }
-
-var digestRE = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
 
 // Registry passes when https://host/v2/ answers as a registry API and accepts the push
 // credentials and the pull credentials (HTTP basic, or the bearer-token flow that most
@@ -136,11 +135,11 @@ func (r RegistryTarget) manifestDigest(ctx context.Context, client *http.Client,
 	resp.Body.Close()
 	switch resp.StatusCode {
 	case http.StatusOK:
-		digest := resp.Header.Get("Docker-Content-Digest")
-		if !digestRE.MatchString(digest) {
-			return "", fmt.Errorf("HEAD %s: the registry gave digest %q, not sha256:<64 hex>", target, digest)
+		dgst := resp.Header.Get("Docker-Content-Digest")
+		if d, err := digest.Parse(dgst); err != nil || d.Algorithm() != digest.SHA256 {
+			return "", fmt.Errorf("HEAD %s: the registry gave digest %q, not sha256:<64 hex>", target, dgst)
 		}
-		return digest, nil
+		return dgst, nil
 	case http.StatusNotFound:
 		return "", nil
 	default:

@@ -174,3 +174,16 @@ func TestFromChart(t *testing.T) {
 		t.Errorf("a directory without values.yaml: err = %v, want it named", err)
 	}
 }
+
+func TestSplitRef(t *testing.T) {
+	const sum = "sha256:80daeecbd968319db7c568cb1732151829520fe6a67bf17a0def446d82fa3a3b"
+	host, repo, dgst, ok := splitRef("127.0.0.1:5443/coulomb/inter-hub@" + sum)
+	if !ok || host != "127.0.0.1:5443" || repo != "coulomb/inter-hub" || dgst != sum {
+		t.Fatalf("got %q %q %q %v", host, repo, dgst, ok)
+	}
+	for _, bad := range []string{"inter-hub@" + sum, "127.0.0.1:5443/inter-hub:v1", "127.0.0.1:5443/inter-hub@sha256:00"} {
+		if _, _, _, ok := splitRef(bad); ok {
+			t.Errorf("splitRef(%q) accepted it", bad)
+		}
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
+
+	"github.com/distribution/reference"
+	"github.com/opencontainers/go-digest"
 
 	"github.com/coulomb-social/inter-hub-deploy/internal/registryapi"
 )
@@ -23,7 +25,19 @@ type Account struct {
 // rules changes whenever Problems checks more, so that no earlier pass is taken for one.
 const rules = "2"
 
-var imageRef = regexp.MustCompile(`^([^/\s@]+)/([^\s@]+)@(sha256:[0-9a-f]{64})$`)
+// splitRef splits <registry>/<repository>@sha256:<hex> (github.com/distribution/reference's
+// grammar; the registry is the part before the first slash, as the registry API needs it).
+func splitRef(ref string) (host, repository, dgst string, ok bool) {
+	r, err := reference.Parse(ref)
+	if err != nil {
+		return "", "", "", false
+	}
+	c, isCanonical := r.(reference.Canonical)
+	if !isCanonical || c.Digest().Algorithm() != digest.SHA256 || reference.Domain(c) == "" {
+		return "", "", "", false
+	}
+	return reference.Domain(c), reference.Path(c), c.Digest().String(), true
+}
 
 // Verify reads the image ref (<registry>/<repository>@sha256:<hex>) and fails, listing every
 // problem, when it lacks part of the contract.
@@ -31,12 +45,11 @@ var imageRef = regexp.MustCompile(`^([^/\s@]+)/([^\s@]+)@(sha256:[0-9a-f]{64})$`
 // An image that passed is remembered by digest in the user's cache directory: its layers are
 // read once, not on every preview of a stack that runs it. Only a pass is remembered.
 func Verify(ctx context.Context, ref string, acct Account, c Contract) error {
-	m := imageRef.FindStringSubmatch(ref)
-	if m == nil {
+	host, name, dgst, ok := splitRef(ref)
+	if !ok {
 		return fmt.Errorf("image contract: %q is not <registry>/<repository>@sha256:<hex>", ref)
 	}
-	host, name, digest := m[1], m[2], m[3]
-	mark := passMark(digest, c)
+	mark := passMark(dgst, c)
 	if mark != "" {
 		if _, err := os.Stat(mark); err == nil {
 			return nil
@@ -47,7 +60,7 @@ func Verify(ctx context.Context, ref string, acct Account, c Contract) error {
 		return fmt.Errorf("image contract of %s: %w", ref, err)
 	}
 	defer repo.Close()
-	img, err := Read(ctx, repo, digest)
+	img, err := Read(ctx, repo, dgst)
 	if err != nil {
 		return fmt.Errorf("image contract of %s: reading the image: %w", ref, err)
 	}
