@@ -11,7 +11,7 @@ STACK ?= local
 # loopback test credentials. Other stacks take PULUMI_CONFIG_PASSPHRASE from the operator.
 LOCAL_ENV := export PULUMI_CONFIG_PASSPHRASE=inter-hub-local \
 	SOPS_AGE_KEY_FILE="$(CURDIR)/sandbox/fixtures/age-local.key" \
-	PULUMI_BACKEND_URL=$${PULUMI_BACKEND_URL:-file://$${XDG_CACHE_HOME:-$$HOME/.cache}/inter-hub/state};
+	PULUMI_BACKEND_URL=$${PULUMI_BACKEND_URL:-$$(sandbox/sandbox.sh local-backend)};
 STACK_ENV := $(if $(filter local,$(STACK)),$(LOCAL_ENV))
 GO_SOURCES := $(shell find . -name '*.go' -not -path './toolchain/*' -not -path './.sandbox/*' -not -name '*_test.go') go.mod go.sum
 
@@ -58,8 +58,8 @@ sandbox-down:
 sandbox-status:
 	@$(ENV) sandbox/sandbox.sh status
 
-# Select the stack in the current backend. The local stack lives in a file backend under the
-# user's cache (PULUMI_BACKEND_URL) and is created on first use; other stacks use the operator's
+# Select the stack in the current backend. The local stack lives in a file backend of its own
+# stand-in under the user's cache (`sandbox/sandbox.sh local-backend`) and is created on first use; other stacks use the operator's
 # own login (`pulumi login postgres://...`, see the README).
 stack-select: deploy-tools build
 	@$(ENV) $(STACK_ENV) \

@@ -240,9 +240,23 @@ gitea_env_json() {
 		  runnerLabels: ($labels | split(",")), runnerHome: $runnerHome}'
 }
 
+# local_state is the file backend of the local stack: one per stand-in, since the stack records
+# that stand-in's cluster and database (its provider holds the cluster's CA). Under the user's
+# cache, not in $state: a file:// URL of a checkout path with spaces is not one the CLI reads.
+local_state() { echo "${XDG_CACHE_HOME:-$HOME/.cache}/inter-hub/state/$(state_id)"; }
+
+# cmd_local_backend prints the local stack's PULUMI_BACKEND_URL.
+cmd_local_backend() { echo "file://$(local_state)"; }
+
 cmd_up() {
 	local t0 job rc=0
 	t0=$(now_ms)
+	# A new stand-in (no cluster data yet) starts with an empty local stack: a state left by an
+	# earlier stand-in of this checkout names a cluster and a database that are gone.
+	if [ ! -d "$state/etcd" ] && [ -d "$(local_state)" ]; then
+		rm -rf "$(local_state)"
+		say "local stack: a new stand-in; the state of the previous one ($(local_state)) was removed"
+	fi
 	mkdir -p "$state/run" "$state/logs"
 	ensure_packages
 	# PostgreSQL runs as user postgres (setpriv), sshd needs /run/sshd, and skopeo's trust for the
@@ -466,11 +480,12 @@ cmd_restart_node() {
 
 case ${1:-} in
 up) cmd_up ;;
+local-backend) cmd_local_backend ;;
 restart-node) cmd_restart_node ;;
 down) cmd_down ;;
 status) cmd_status ;;
 *)
-	echo "usage: sandbox.sh up|down|status|restart-node" >&2
+	echo "usage: sandbox.sh up|down|status|restart-node|local-backend" >&2
 	exit 2
 	;;
 esac
