@@ -22,6 +22,7 @@ import (
 	"github.com/coulomb-social/inter-hub-deploy/components"
 	"github.com/coulomb-social/inter-hub-deploy/internal/kubeconfig"
 	"github.com/coulomb-social/inter-hub-deploy/test/support/fixture"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 func TestRunReportsEveryFailureAndSkipsDisabledChecks(t *testing.T) {
@@ -165,7 +166,7 @@ func TestNodes(t *testing.T) {
 }
 
 func TestClusterUnreachable(t *testing.T) {
-	addr := "127.0.0.1:" + strconv.Itoa(closedPort(t))
+	addr := "127.0.0.1:" + strconv.Itoa(pgserver.FreePort(t))
 	tg := target(t, "https://"+addr)
 	_, err := probe(t, Nodes(true, tg))
 	if err == nil || !strings.HasPrefix(err.Error(), "cluster unreachable at https://"+addr+" (context fixture):") {
@@ -360,15 +361,4 @@ func TestPostgresDSNQuotes(t *testing.T) {
 	if got := p.DSN(); got != want {
 		t.Errorf("DSN() = %s, want %s", got, want)
 	}
-}
-
-// closedPort is a local TCP port nothing listens on.
-func closedPort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/components"
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 // A server that accepts the connection and never answers the login is cut off at the gate's
@@ -49,7 +50,7 @@ func TestPostgresProbeEndsAtTheTimeLimit(t *testing.T) {
 }
 
 func TestPostgresProbeRefused(t *testing.T) {
-	port := closedPort(t)
+	port := pgserver.FreePort(t)
 	target := PostgresTarget{Endpoint: components.Endpoint{Host: "127.0.0.1", Port: port, SSLMode: "disable"}, User: "admin", Password: "pw"}
 	_, err := Postgres(true, target).Probe(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "cannot log in to 127.0.0.1:"+strconv.Itoa(port)+" as admin") ||

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
 
 // sslServer answers PostgreSQL's SSLRequest with one byte, as a server does before any TLS or
@@ -69,7 +71,7 @@ func TestPostgresTLSProbe(t *testing.T) {
 }
 
 func TestPostgresTLSProbeUnreachable(t *testing.T) {
-	port := closedPort(t)
+	port := pgserver.FreePort(t)
 	_, err := probe(t, PostgresTLS(true, PostgresTLSTarget{Host: "127.0.0.1", Port: port}))
 	if err == nil || !strings.HasPrefix(err.Error(), "cannot ask 127.0.0.1:"+strconv.Itoa(port)+" whether it offers TLS:") {
 		t.Errorf("closed port: %v", err)
