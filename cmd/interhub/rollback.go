@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"golang.org/x/term"
@@ -32,9 +31,6 @@ func runRollback(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail(stderr, "rollback", errors.New("--stack is required and no arguments are taken"))
 	}
 	req := rollback.Request{ConfigFile: *configFile, To: *to, Stdout: stdout, Stderr: stderr}
-	if req.ConfigFile == "" {
-		req.ConfigFile = filepath.Join(*dir, "Pulumi."+(*stack)[strings.LastIndex(*stack, "/")+1:]+".yaml")
-	}
 	if !*yes {
 		req.Confirm = func(q string) (bool, error) { return confirm(stdin, stdout, q) }
 	}

@@ -110,7 +110,7 @@ func stackDashboards(ctx context.Context, stack, configFile string) ([]string, e
 	if err != nil {
 		return nil, err
 	}
-	full := "inter-hub:" + dashboardsKey
+	full := stacks.Ref(dashboardsKey)
 	v, set := all[full]
 	if !set {
 		return nil, nil

@@ -27,8 +27,9 @@ var (
 
 // Request is one rollback as the operator asks for it.
 type Request struct {
-	// ConfigFile is the stack's config file (Pulumi.<stack>.yaml); it changes only after a
-	// successful rollback, and then holds the config of the update returned to.
+	// ConfigFile is the stack's config file ("": Pulumi.<stack>.yaml in the project directory);
+	// it changes only after a successful rollback, and then holds the config of the update
+	// returned to.
 	ConfigFile string
 	// To is the update to return to; 0 lists the updates and changes nothing.
 	To int
@@ -47,6 +48,9 @@ func Run(ctx context.Context, st auto.Stack, req Request) error {
 		return err
 	}
 	o := ForProject(project)
+	if req.ConfigFile == "" {
+		req.ConfigFile = filepath.Join(st.Workspace().WorkDir(), "Pulumi."+shortStack(st.Name())+".yaml")
+	}
 	updates, err := readHistory(ctx, st, project, req.Stderr)
 	if err != nil {
 		return err
