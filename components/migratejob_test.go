@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coulomb-social/inter-hub-deploy/test/support/pgserver"
 )
@@ -64,12 +65,12 @@ func TestMigrateJobScript(t *testing.T) {
 			fmt.Sprintf(`CREATE DATABASE %s OWNER %s`, name, name))
 		return srv.SuperDB(t, name), fmt.Sprintf("postgres://%s:app-password@127.0.0.1:%d/%s?sslmode=disable", name, srv.Port, name)
 	}
-	run := func(t *testing.T, dir, url string) (string, error) {
+	run := func(t *testing.T, dir, url string, env ...string) (string, error) {
 		cmd := exec.Command("sh", "-c", string(script), "migrate-job", "IHPSchema.sql", "Application/Schema.sql",
 			"--", "sh", "-c", `echo "migration command ran with $1"`, "migrate", "its-argument")
 		cmd.Dir = dir
 		// The image's environment: PATH with psql, no PGPASSWORD or service files of the host's.
-		cmd.Env = []string{"PATH=" + filepath.Dir(psql) + ":/usr/bin:/bin", "DATABASE_URL=" + url, "HOME=" + dir}
+		cmd.Env = append([]string{"PATH=" + filepath.Dir(psql) + ":/usr/bin:/bin", "DATABASE_URL=" + url, "HOME=" + dir}, env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
@@ -149,6 +150,50 @@ func TestMigrateJobScript(t *testing.T) {
 		}
 		if got := tables(t, db); len(got) != 0 {
 			t.Errorf("a failed load left tables: %v", got)
+		}
+	})
+
+	// A login refused at first (a pgpool restarted to learn the role) is tried again within
+	// MIGRATE_WAIT_SECONDS; the role here may not log in until a moment after the Job started.
+	t.Run("a refused first login is tried again", func(t *testing.T) {
+		db, url := database(t)
+		role := fmt.Sprintf("app%d", n)
+		srv.Exec(t, fmt.Sprintf(`ALTER ROLE %s NOLOGIN`, role))
+		allowed := make(chan struct{})
+		go func() {
+			defer close(allowed)
+			time.Sleep(3 * time.Second)
+			if _, err := db.Exec(fmt.Sprintf(`ALTER ROLE %s LOGIN`, role)); err != nil {
+				t.Error(err)
+			}
+		}()
+		out, err := run(t, image(t, nil), url, "MIGRATE_WAIT_SECONDS=30")
+		<-allowed
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		for _, want := range []string{"the database refuses the login, trying again in 2 s", "is not permitted to log in",
+			"schema: loaded; 3 migration(s) recorded as applied", "migration command ran"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output does not say %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("no login within the wait is named, and nothing runs", func(t *testing.T) {
+		db, url := database(t)
+		srv.Exec(t, fmt.Sprintf(`ALTER ROLE app%d NOLOGIN`, n))
+		start := time.Now()
+		out, err := run(t, image(t, nil), url, "MIGRATE_WAIT_SECONDS=4")
+		if err == nil || !strings.Contains(out, "no login to the database within 4 s (migrate.waitForDatabaseSeconds)") ||
+			!strings.Contains(out, "is not permitted to log in") || strings.Contains(out, "migration command ran") {
+			t.Errorf("err %v, output:\n%s", err, out)
+		}
+		if took := time.Since(start); took < 4*time.Second {
+			t.Errorf("gave up after %s, before the 4 s wait", took)
+		}
+		if got := tables(t, db); len(got) != 0 {
+			t.Errorf("tables: %v", got)
 		}
 	})
 

@@ -32,7 +32,7 @@ type Contract struct {
 }
 
 // schemaTools are what the chart's files/migrate.sh runs when the schema step is on.
-var schemaTools = []string{"sh", "psql"}
+var schemaTools = []string{"sh", "psql", "sleep"}
 
 // Problems lists what img lacks, each naming the file or setting and who needs it; none when
 // the image holds everything.

@@ -48,7 +48,7 @@ func tree(t *testing.T, layers ...[]string) *Tree {
 // A nix-built image: every program a symlink into the store, layers one per store path.
 var nixLayers = [][]string{
 	{"nix/store/aaa-inter-hub/bin/RunProdServer*", "nix/store/aaa-inter-hub/bin/migrate*"},
-	{"nix/store/bbb-coreutils/bin/cp*", "nix/store/bbb-coreutils/bin/sh -> cp"},
+	{"nix/store/bbb-coreutils/bin/cp*", "nix/store/bbb-coreutils/bin/sleep*", "nix/store/bbb-coreutils/bin/sh -> cp"},
 	{"nix/store/ccc-cacert/etc/ssl/certs/ca-bundle.crt"},
 	{"nix/store/ddd-app-files/app/static/app.css", "nix/store/ddd-app-files/app/Application/Migration/1-a.sql",
 		"nix/store/ddd-app-files/app/Application/Schema.sql", "nix/store/ddd-app-files/app/IHPSchema.sql"},
@@ -57,6 +57,7 @@ var nixLayers = [][]string{
 		"bin/", "bin/RunProdServer -> /nix/store/aaa-inter-hub/bin/RunProdServer",
 		"bin/migrate -> ../nix/store/aaa-inter-hub/bin/migrate",
 		"bin/cp -> /nix/store/bbb-coreutils/bin/cp",
+		"bin/sleep -> /nix/store/bbb-coreutils/bin/sleep",
 		"bin/sh -> /nix/store/bbb-coreutils/bin/sh",
 		"bin/psql -> /nix/store/eee-postgresql/bin/psql",
 		"etc/ssl -> /nix/store/ccc-cacert/etc/ssl",
@@ -125,7 +126,7 @@ func TestProblems(t *testing.T) {
 		{name: "the server alone (IHP's packages.default)", cfg: nixConfig,
 			layers: [][]string{{"bin/RunProdServer*"}}, c: chartContract,
 			want: []string{"migration command migrate", "IHP_MIGRATION_DIR is /app/Application/Migration", "sh is not", "psql is not",
-				"no file /app/IHPSchema.sql", "no file /app/Application/Schema.sql", "command cp", "no directory /app/static", "no CA certificates"}},
+				"sleep is not", "no file /app/IHPSchema.sql", "no file /app/Application/Schema.sql", "command cp", "no directory /app/static", "no CA certificates"}},
 		{name: "the schema by absolute path, one missing", cfg: nixConfig, layers: nixLayers,
 			c:    Contract{MigrateCommand: []string{"migrate"}, SchemaFiles: []string{"/app/IHPSchema.sql", "/app/db/schema.sql"}},
 			want: []string{"no file /app/db/schema.sql"}},

@@ -23,6 +23,22 @@ as_sql() {
 	exit 1
 }
 
+# The first login is tried again for up to MIGRATE_WAIT_SECONDS (the chart's
+# migrate.waitForDatabaseSeconds): a pgpool restarted a moment ago to learn this role, or a pod
+# network still settling, refuses a login for a while. Nothing is read or written before a login
+# works, so trying again is safe; what follows runs once.
+wait=${MIGRATE_WAIT_SECONDS:-0}
+tries=$((wait / 2 + 1))
+until err=$(psql -X -q -t -A -d "$DATABASE_URL" -c 'SELECT 1' 2>&1 >/dev/null); do
+	tries=$((tries - 1))
+	if [ "$tries" -le 0 ]; then
+		echo "schema: no login to the database within ${wait} s (migrate.waitForDatabaseSeconds): $err" >&2
+		exit 1
+	fi
+	echo "schema: the database refuses the login, trying again in 2 s: $err" >&2
+	sleep 2
+done
+
 dir=${IHP_MIGRATION_DIR:-Application/Migration/}
 tables=$(psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$DATABASE_URL" \
 	-c "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()")
