@@ -244,9 +244,58 @@ func (s *Stack) MustRun(t testing.TB, timeout time.Duration, args ...string) cli
 	t.Helper()
 	r := s.Run(t, timeout, args...)
 	if r.Err != nil {
-		t.Fatalf("pulumi %s: %v\n%s", strings.Join(args, " "), r.Err, r.Output())
+		t.Fatalf("pulumi %s: %v\n%s\n%s", strings.Join(args, " "), r.Err, r.Output(), s.Report())
 	}
 	return r
+}
+
+// Report is what the stand-in shows of the stack after a failed run: the namespace's pods,
+// jobs and events, the logs of its migration and failed pods (a Helm error names only the
+// Job's state), and the database servers' recent errors. A failed update's own output rarely
+// says why a pod failed, and the namespace is gone once the test's cleanup ran.
+func (s *Stack) Report() string {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var b strings.Builder
+	fmt.Fprintf(&b, "== the stand-in after the failure (namespace %s)\n", s.Namespace)
+	kubectl := func(args ...string) {
+		out, err := s.Env.Kubectl(ctx, nil, append([]string{"--namespace", s.Namespace}, args...)...)
+		fmt.Fprintf(&b, "$ kubectl %s\n%s", strings.Join(args, " "), out)
+		if err != nil {
+			fmt.Fprintf(&b, "(%v)\n", err)
+		}
+	}
+	kubectl("get", "pods,jobs", "-o", "wide")
+	kubectl("get", "events", "--sort-by=.lastTimestamp")
+	out, _ := s.Env.Kubectl(ctx, nil, "--namespace", s.Namespace, "get", "pods", "-o",
+		`jsonpath={range .items[?(@.status.phase!="Running")]}{.metadata.name}{"\n"}{end}`)
+	for _, pod := range strings.Fields(string(out)) {
+		kubectl("logs", pod, "--all-containers", "--tail=40")
+	}
+	for _, name := range []string{"postgres.log", "pgpool.log"} {
+		fmt.Fprintf(&b, "$ errors in the last 400 lines of %s\n%s", name,
+			errorLines(filepath.Join(s.Env.StateDir, "logs", name), 400))
+	}
+	return b.String()
+}
+
+// errorLines returns the FATAL, ERROR and PANIC lines among the last n lines of a log file.
+func errorLines(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	lines := strings.Split(string(data), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	var b strings.Builder
+	for _, l := range lines {
+		if strings.Contains(l, "FATAL") || strings.Contains(l, "ERROR") || strings.Contains(l, "PANIC") {
+			b.WriteString(l + "\n")
+		}
+	}
+	return b.String()
 }
 
 // RunPlain runs a CLI command without the stack flags (cancel, stack import, ...) in the
