@@ -194,7 +194,7 @@ func TestNixStandInIsReproducible(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{
-		"bin/RunProdServer", "bin/migrate", "bin/create-admin", "bin/cp", "bin/sh", "bin/psql", "lib64",
+		"bin/RunProdServer", "bin/migrate", "bin/create-admin", "bin/cp", "bin/sleep", "bin/sh", "bin/psql", "lib64",
 		"usr/lib64/ld-linux-x86-64.so.2", "etc/ssl/certs/ca-certificates.crt", "etc/passwd", "etc/group", "tmp/",
 		"app/static/app.css", "app/Application/Migration/1767225600-create-hubs.sql",
 		"app/Application/Migration/1767225660-create-admins.sql", "app/Application/Schema.sql", "app/IHPSchema.sql",

@@ -188,3 +188,26 @@ func TestSplitRef(t *testing.T) {
 		}
 	}
 }
+
+// A remembered pass holds only for the same digest checked by the same terms: another contract,
+// or a tool the schema step needs since, means the image is read and checked again.
+func TestPassMarkCoversTheTerms(t *testing.T) {
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	const d1, d2 = "sha256:" + "11111111111111111111111111111111" + "11111111111111111111111111111111",
+		"sha256:" + "22222222222222222222222222222222" + "22222222222222222222222222222222"
+	base := passMark(d1, chartContract)
+	if base == "" || passMark(d1, chartContract) != base {
+		t.Fatalf("no stable mark: %q", base)
+	}
+	other := chartContract
+	other.MigrateCommand = []string{"ihp-migrate"}
+	if passMark(d2, chartContract) == base || passMark(d1, other) == base {
+		t.Error("another digest or another contract shares the mark")
+	}
+	saved := schemaTools
+	t.Cleanup(func() { schemaTools = saved })
+	schemaTools = append(append([]string{}, saved...), "timeout")
+	if passMark(d1, chartContract) == base {
+		t.Error("a new schema tool keeps the mark of an image checked without it")
+	}
+}

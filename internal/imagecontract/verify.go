@@ -84,7 +84,12 @@ func passMark(digest string, c Contract) string {
 	if err != nil {
 		return ""
 	}
-	terms, _ := json.Marshal(c)
+	// The tools the schema step needs are part of the terms: a tool added to them is checked
+	// on images that passed before it was.
+	terms, _ := json.Marshal(struct {
+		Contract
+		SchemaTools []string
+	}{c, schemaTools})
 	sum := sha256.Sum256(append([]byte(rules+"\n"+digest+"\n"), terms...))
 	return filepath.Join(dir, "inter-hub", "image-contract", fmt.Sprintf("%x", sum[:16]))
 }

@@ -1,7 +1,6 @@
 package standin
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -22,7 +21,7 @@ func (s *Stack) AddRevision(t testing.TB, base, branch string, edit func(dir str
 	git(t, work, "commit", "--quiet", "-m", "test revision "+branch)
 	git(t, work, "push", "--quiet", "origin", branch)
 	commit := git(t, work, "rev-parse", "HEAD")
-	t.Cleanup(func() { os.Remove(StorePath(s.Env.BuildHost.Store, commit)) })
+	t.Cleanup(func() { s.removeBuilds(commit) })
 	return commit
 }
 
@@ -42,15 +41,12 @@ func SlowBuild(seconds int) func(dir string) {
 	}
 }
 
-// StorePath is where the nix stand-in keeps the image of a commit (sandbox/haskelseed/nix).
-func StorePath(store, commit string) string {
-	sum := sha256.Sum256([]byte("inter-hub docker " + commit))
-	hash := fmt.Sprintf("%x", sum)[:32]
-	b := []byte(hash)
-	for i, c := range b {
-		if c == 'e' {
-			b[i] = 'z'
+// removeBuilds removes the nix stand-in's store entries of commit, which its build log names.
+func (s *Stack) removeBuilds(commit string) {
+	records, _ := s.Env.BuildHost.BuildLog()
+	for _, r := range records {
+		if r.Revision == commit {
+			os.Remove(r.StorePath)
 		}
 	}
-	return filepath.Join(store, string(b)+"-docker-image-inter-hub.tar.gz")
 }
