@@ -8,6 +8,9 @@
 #                       with INTERHUB_SANDBOX_GITEA=1 also Gitea and its Actions runner (make test)
 #   sandbox.sh down     stop every sandbox process by its recorded PID and check the ports are free
 #   sandbox.sh status   show each process, its port and its health
+#   sandbox.sh local-backend
+#                       print the local stack's PULUMI_BACKEND_URL (a file backend per stand-in)
+#   sandbox.sh outside  print what a stand-in of this checkout keeps outside it, a path a line
 #   sandbox.sh restart-node
 #                       what a node reboot does to the pods: stop the kubelet and containerd, kill
 #                       every container, unmount the pods' volumes, then start both again
@@ -248,6 +251,15 @@ local_state() { echo "${XDG_CACHE_HOME:-$HOME/.cache}/inter-hub/state/$(state_id
 # cmd_local_backend prints the local stack's PULUMI_BACKEND_URL.
 cmd_local_backend() { echo "file://$(local_state)"; }
 
+# cmd_outside prints, a line each, what a stand-in of this checkout may keep outside it (the
+# node's root, the relocated PostgreSQL and runner, the socket directory, the local stack's
+# state): what to remove once the checkout is deleted.
+cmd_outside() {
+	local id
+	id=$(state_id)
+	printf '%s\n' "/var/lib/inter-hub-sandbox-$id" "/var/tmp/inter-hub-sandbox-$id" "/tmp/inter-hub-sandbox-$id" "$(local_state)"
+}
+
 cmd_up() {
 	local t0 job rc=0
 	t0=$(now_ms)
@@ -481,6 +493,7 @@ cmd_restart_node() {
 case ${1:-} in
 up) cmd_up ;;
 local-backend) cmd_local_backend ;;
+outside) cmd_outside ;;
 restart-node) cmd_restart_node ;;
 down) cmd_down ;;
 status) cmd_status ;;

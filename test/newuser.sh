@@ -13,23 +13,16 @@ rev=$(git -C "$src" rev-parse "${1:-HEAD}")
 home=$(mktemp -d "$HOME/inter-hub-newuser.XXXXXX")
 chmod 700 "$home"
 dir="$home/new user/inter hub"
-id=""
+outside=() # what the clone's stand-in keeps outside it (sandbox.sh outside)
 start=$(date +%s)
 say() { echo "newuser: $* ($(($(date +%s) - start)) s)"; }
 
-# What a stand-in keeps outside its checkout (sandbox/lib: node, postgres, socket dir; the local
-# stack's backend), named by the checkout's id.
-residues() {
-	echo "/var/lib/inter-hub-sandbox-$id" "/var/tmp/inter-hub-sandbox-$id" "/tmp/inter-hub-sandbox-$id" \
-		"${XDG_CACHE_HOME:-$HOME/.cache}/inter-hub/state/$id"
-}
 cleanup() {
 	if [ -d "$dir" ]; then
 		(cd "$dir" && make sandbox-down >/dev/null 2>&1) || true
 	fi
-	if [ -n "$id" ]; then
-		# shellcheck disable=SC2046
-		rm -rf $(residues)
+	if [ ${#outside[@]} -gt 0 ]; then
+		rm -rf "${outside[@]}"
 	fi
 	rm -rf "$home"
 }
@@ -40,9 +33,11 @@ clone() {
 	mkdir -p "$home/new user"
 	git clone -q "$src" "$dir"
 	git -C "$dir" checkout -q "$rev"
-	local url
-	url=$("$dir/sandbox/sandbox.sh" local-backend)
-	id=${url##*/}
+	mapfile -t outside < <("$dir/sandbox/sandbox.sh" outside)
+	[ ${#outside[@]} -gt 0 ] || {
+		say "FAIL: sandbox.sh outside printed nothing"
+		exit 1
+	}
 }
 
 # demo N: `make demo`; it must end with every smoke check passed.
